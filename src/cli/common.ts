@@ -1,0 +1,62 @@
+import { InvalidArgumentError } from 'commander';
+import { EtlError } from '../errors.js';
+import { createLogger, type Logger, type LogLevel } from '../log.js';
+
+/** Commander argument parser for a positive integer. */
+export function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}".`);
+    return n;
+  };
+}
+
+export function nonNegativeInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${value}".`);
+    return n;
+  };
+}
+
+export interface LogFlags {
+  logFormat?: 'json' | 'pretty';
+  logLevel?: LogLevel;
+}
+
+/** JSON lines when stderr is not a TTY (cron, CI), pretty lines on a terminal, unless told. */
+export function loggerFromFlags(flags: LogFlags): Logger {
+  const format = flags.logFormat ?? (process.stderr.isTTY ? 'pretty' : 'json');
+  return createLogger({ format, level: flags.logLevel ?? 'info' });
+}
+
+export function choice<T extends string>(name: string, allowed: readonly T[]) {
+  return (value: string): T => {
+    if (!(allowed as readonly string[]).includes(value)) throw new InvalidArgumentError(`${name} must be one of ${allowed.join(', ')}; got "${value}".`);
+    return value as T;
+  };
+}
+
+/** An AbortController that SIGINT/SIGTERM abort; a second signal exits at once. */
+export function abortOnSignals(log: Logger): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  let count = 0;
+  const handler = (sig: NodeJS.Signals): void => {
+    count++;
+    if (count > 1) {
+      process.stderr.write(`\nReceived ${sig} again: exiting now.\n`);
+      process.exit(130);
+    }
+    log.warn(`received ${sig}: stopping; partial output is being removed (send it again to exit at once)`);
+    controller.abort(new EtlError('ABORTED', `Interrupted by ${sig}; nothing was published.`));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}

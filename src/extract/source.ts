@@ -1,0 +1,31 @@
+import type { Logger } from '../log.js';
+
+/** What every stage gets: the abort signal, the logger, the run id. */
+export interface RunContext {
+  signal: AbortSignal;
+  log: Logger;
+  runId: string;
+}
+
+/** One record as a source produced it. */
+export interface SourceRecord {
+  /** The parsed JSON value, or undefined when the text could not be parsed (see `error`). */
+  value: unknown;
+  /** Where it came from, for messages: `line 12`, `record 3`, `user user_…`. */
+  where: string;
+  /** The record's text when the source has it (NDJSON line); used by `raw` and the rejects file. */
+  text?: string;
+  /** Why the record could not be parsed; the record is then rejected with this reason. */
+  error?: string;
+}
+
+/** A source of users, read in batches (pages). Pull-based: the next batch is read when asked for. */
+export interface Source {
+  /** Description for the manifest: kind, and where from (never a secret). */
+  readonly description: Record<string, unknown>;
+  /** Whether the source may legitimately repeat a user (API windows) — duplicates are then dropped quietly. */
+  readonly mayRepeat: boolean;
+  /** Expected number of users, when the source can tell in advance (progress, reconciliation). */
+  total(ctx: RunContext): Promise<number | undefined>;
+  read(ctx: RunContext): AsyncIterable<SourceRecord[]>;
+}

@@ -1,0 +1,234 @@
+import Papa from 'papaparse';
+import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import type { Row } from '../transform/flatten-user.js';
+import type { Column, ColumnType, TableSchema } from '../transform/schema.js';
+import type { OutputFile, WrittenFile } from './destination.js';
+
+/** Output formats. `raw` is the users exactly as received, one JSON object per line. */
+export const FORMATS = ['parquet', 'csv', 'ndjson', 'raw'] as const;
+export type FormatName = (typeof FORMATS)[number];
+
+export const FORMAT_EXTENSIONS: Record<FormatName, string> = { parquet: 'parquet', csv: 'csv', ndjson: 'ndjson', raw: 'ndjson' };
+
+/** Writes the rows of one table into one file of one format. */
+export interface TableFileWriter {
+  readonly rows: number;
+  writeRows(rows: Row[]): Promise<void>;
+  finish(): Promise<WrittenFile>;
+}
+
+/** Options of the Parquet writer. */
+export interface ParquetOptions {
+  /**
+   * Rows per row group. Memory held per open table file is about one row group of rows;
+   * default 25,000 (DEPENDENCIES.md: 25–50k keeps RSS bounded).
+   */
+  rowGroupSize?: number;
+}
+
+export function createTableWriter(format: Exclude<FormatName, 'raw'>, table: TableSchema, file: OutputFile, parquet: ParquetOptions = {}): TableFileWriter {
+  switch (format) {
+    case 'csv':
+      return new CsvTableWriter(table, file);
+    case 'ndjson':
+      return new NdjsonTableWriter(table, file);
+    case 'parquet':
+      return new ParquetTableWriter(table, file, parquet.rowGroupSize ?? 25_000);
+  }
+}
+
+/** ISO-8601 UTC text of a Unix-ms timestamp; null stays null. */
+export function isoTimestamp(ms: unknown): string | null {
+  return typeof ms === 'number' ? new Date(ms).toISOString() : null;
+}
+
+/**
+ * The text form of a value (CSV/NDJSON tables): timestamps as ISO-8601 UTC, JSON columns as their
+ * JSON text, everything else as is.
+ */
+function textValue(type: ColumnType, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (type === 'timestamp') return isoTimestamp(v);
+  return v;
+}
+
+/**
+ * CSV (RFC 4180) through papaparse: header row, CRLF line ends, fields with commas, quotes, CR/LF or
+ * leading/trailing spaces quoted. Null is an empty cell; an empty string is written as `""` so the
+ * two stay distinguishable for readers that honour quoting (DuckDB, pandas with keep_default_na).
+ */
+class CsvTableWriter implements TableFileWriter {
+  rows = 0;
+  private readonly types: ColumnType[];
+  private headerWritten = false;
+  constructor(
+    private readonly table: TableSchema,
+    private readonly file: OutputFile,
+  ) {
+    this.types = table.columns.map((c) => c.type);
+  }
+
+  private async header(): Promise<void> {
+    if (this.headerWritten) return;
+    this.headerWritten = true;
+    await this.file.write(Papa.unparse([this.table.columns.map((c) => c.name)], { newline: '\r\n' }) + '\r\n');
+  }
+
+  async writeRows(rows: Row[]): Promise<void> {
+    await this.header();
+    if (rows.length === 0) return;
+    const types = this.types;
+    const data = rows.map((r) => r.map((v, i) => textValue(types[i]!, v)));
+    const text = Papa.unparse(data, {
+      header: false,
+      newline: '\r\n',
+      quotes: (value: unknown) => value === '',
+    });
+    this.rows += rows.length;
+    await this.file.write(text + '\r\n');
+  }
+
+  async finish(): Promise<WrittenFile> {
+    await this.header();
+    return this.file.close();
+  }
+}
+
+/** One JSON object per line, keyed by column name; timestamps as ISO-8601 UTC text. */
+class NdjsonTableWriter implements TableFileWriter {
+  rows = 0;
+  private readonly columns: Column[];
+  constructor(
+    table: TableSchema,
+    private readonly file: OutputFile,
+  ) {
+    this.columns = table.columns;
+  }
+
+  async writeRows(rows: Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    const cols = this.columns;
+    let text = '';
+    for (const r of rows) {
+      const o: Record<string, unknown> = {};
+      for (let i = 0; i < cols.length; i++) o[cols[i]!.name] = textValue(cols[i]!.type, r[i]);
+      text += JSON.stringify(o) + '\n';
+    }
+    this.rows += rows.length;
+    await this.file.write(text);
+  }
+
+  finish(): Promise<WrittenFile> {
+    return this.file.close();
+  }
+}
+
+/** The Parquet schema element of a column. */
+export function parquetElement(c: Column): Record<string, unknown> {
+  const repetition_type = c.nullable ? 'OPTIONAL' : 'REQUIRED';
+  switch (c.type) {
+    case 'string':
+    case 'json':
+      // Not the JSON converted type: hyparquet-writer would encode the text again (DEPENDENCIES.md).
+      return { name: c.name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type };
+    case 'boolean':
+      return { name: c.name, type: 'BOOLEAN', repetition_type };
+    case 'int64':
+      return { name: c.name, type: 'INT64', repetition_type };
+    case 'timestamp':
+      return {
+        name: c.name,
+        type: 'INT64',
+        converted_type: 'TIMESTAMP_MILLIS',
+        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
+        repetition_type,
+      };
+  }
+}
+
+/**
+ * A hyparquet-writer Writer that hands its bytes to an OutputFile after every row group, so a file
+ * is never held whole in memory: at most one encoded row group is buffered.
+ */
+class StreamingByteWriter extends ByteWriter {
+  constructor(private readonly file: OutputFile) {
+    super(1 << 20);
+  }
+  private drainBuffer(): Promise<void> {
+    if (this.index === 0) return Promise.resolve();
+    // Copy: the buffer is reused for the next row group while the stream may still hold the chunk.
+    const chunk = new Uint8Array(this.buffer.slice(0, this.index));
+    this.index = 0;
+    return this.file.write(chunk);
+  }
+  flush(): Promise<void> {
+    return this.drainBuffer();
+  }
+  override finish(): Promise<void> {
+    return this.drainBuffer();
+  }
+}
+
+/** Typed, snappy-compressed Parquet, written one row group at a time. */
+class ParquetTableWriter implements TableFileWriter {
+  rows = 0;
+  private readonly writer: ParquetWriter;
+  private readonly bytes: StreamingByteWriter;
+  private columns: unknown[][];
+  private buffered = 0;
+  private readonly int64: boolean[];
+
+  constructor(
+    private readonly table: TableSchema,
+    private readonly file: OutputFile,
+    private readonly rowGroupSize: number,
+  ) {
+    this.bytes = new StreamingByteWriter(file);
+    const schema = [{ name: 'root', num_children: table.columns.length }, ...table.columns.map(parquetElement)];
+    this.writer = new ParquetWriter({ writer: this.bytes, schema: schema as never, codec: 'SNAPPY', createdBy: 'clerk-etl' });
+    this.columns = table.columns.map(() => []);
+    this.int64 = table.columns.map((c) => c.type === 'int64');
+  }
+
+  async writeRows(rows: Row[]): Promise<void> {
+    const cols = this.columns;
+    const n = cols.length;
+    for (const r of rows) {
+      for (let i = 0; i < n; i++) {
+        const v = r[i] ?? null;
+        cols[i]!.push(this.int64[i] && v !== null ? BigInt(v as number) : v);
+      }
+      if (++this.buffered >= this.rowGroupSize) await this.flushGroup();
+    }
+    this.rows += rows.length;
+  }
+
+  private async flushGroup(): Promise<void> {
+    if (this.buffered === 0) return;
+    const columnData = this.table.columns.map((c, i) => ({ name: c.name, data: this.columns[i]! }));
+    const size = this.buffered;
+    this.columns = this.table.columns.map(() => []);
+    this.buffered = 0;
+    await this.writer.write({ columnData: columnData as never, rowGroupSize: size });
+  }
+
+  async finish(): Promise<WrittenFile> {
+    await this.flushGroup();
+    await this.writer.finish();
+    return this.file.close();
+  }
+}
+
+/** `raw`: each user as one JSON line, exactly the JSON value received. */
+export class RawWriter {
+  rows = 0;
+  constructor(private readonly file: OutputFile) {}
+  async writeLines(lines: string[]): Promise<void> {
+    if (lines.length === 0) return;
+    this.rows += lines.length;
+    await this.file.write(lines.join('\n') + '\n');
+  }
+  finish(): Promise<WrittenFile> {
+    return this.file.close();
+  }
+}

@@ -1,0 +1,153 @@
+import type { ClerkUser } from '../clerk/types.js';
+import { TABLES, USER, type EntitySpec, type TableName, type TableSchema } from './schema.js';
+
+/**
+ * A row is an array of values in the order of its table's columns (schema.ts). Values are JS
+ * primitives: string, boolean, number (int64 and Unix-ms timestamps), JSON text for `json`
+ * columns, or null. Writers convert them to their format's representation.
+ */
+export type Row = unknown[];
+export type RowsByTable = Map<TableName, Row[]>;
+
+export interface FlattenContext {
+  runId: string;
+  /** Snapshot time of the run, Unix ms. */
+  extractedAt: number;
+}
+
+/** An empty RowsByTable with every table present. */
+export function emptyRows(): RowsByTable {
+  return new Map(TABLES.map((t) => [t.name, []]));
+}
+
+type Getter = (rec: Record<string, unknown>) => unknown;
+
+interface EntityPlan {
+  getters: Getter[];
+  known: Set<string>;
+  nested: Array<{ key: string; known: Set<string> }>;
+}
+
+function json(v: unknown): string | null {
+  return v === undefined || v === null ? null : JSON.stringify(v);
+}
+
+function compileEntity(entity: EntitySpec, skipArrays: boolean): EntityPlan {
+  const getters: Getter[] = [];
+  for (const f of entity.fields) {
+    if (skipArrays && f.kind === 'array') continue;
+    const key = f.key;
+    getters.push(f.type === 'json' ? (r) => json(r[key]) : (r) => r[key] ?? null);
+  }
+  for (const o of entity.objects) {
+    const okey = o.key;
+    for (const f of o.fields) {
+      const key = f.key;
+      getters.push(
+        f.type === 'json'
+          ? (r) => {
+              const n = r[okey] as Record<string, unknown> | null | undefined;
+              return n ? json(n[key]) : null;
+            }
+          : (r) => {
+              const n = r[okey] as Record<string, unknown> | null | undefined;
+              return n ? (n[key] ?? null) : null;
+            },
+      );
+    }
+  }
+  return {
+    getters,
+    known: new Set([...entity.fields.map((f) => f.key), ...entity.objects.map((o) => o.key)]),
+    nested: entity.objects.map((o) => ({ key: o.key, known: new Set(o.fields.map((f) => f.key)) })),
+  };
+}
+
+/** Unknown fields of `rec` (and of its one-level nested objects, as `key.field`), or null when none. */
+function extras(rec: Record<string, unknown>, plan: EntityPlan): Record<string, unknown> | null {
+  let out: Record<string, unknown> | null = null;
+  for (const k in rec) {
+    if (!plan.known.has(k)) (out ??= {})[k] = rec[k];
+  }
+  for (const n of plan.nested) {
+    const v = rec[n.key];
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) continue;
+    for (const k in v as Record<string, unknown>) {
+      if (!n.known.has(k)) (out ??= {})[`${n.key}.${k}`] = (v as Record<string, unknown>)[k];
+    }
+  }
+  return out;
+}
+
+const USER_PLAN = compileEntity(USER, true);
+const PRIMARY_INSERT_AT = USER.fields.filter((f) => f.kind !== 'array').findIndex((f) => f.key === 'primary_web3_wallet_id') + 1;
+const CHILD_PLANS: Array<{ table: TableSchema; array: string; plan: EntityPlan }> = TABLES.filter((t) => t.sourceArray).map((t) => ({
+  table: t,
+  array: t.sourceArray!,
+  plan: compileEntity(t.entity, false),
+}));
+
+function findValue(items: unknown, id: unknown, valueKey: string): unknown {
+  if (typeof id !== 'string' || !Array.isArray(items)) return null;
+  for (const it of items) {
+    if (it && (it as Record<string, unknown>).id === id) return (it as Record<string, unknown>)[valueKey] ?? null;
+  }
+  return null;
+}
+
+/**
+ * Flatten one (validated) user into rows, appended to `out`: one `users` row and one row per
+ * element of each of its arrays. Pure apart from appending to `out`.
+ */
+export function flattenUser(user: ClerkUser, ctx: FlattenContext, out: RowsByTable): void {
+  const rec = user as Record<string, unknown>;
+  const g = USER_PLAN.getters;
+  const row: Row = new Array(g.length + 6);
+  let c = 0;
+  for (let i = 0; i < g.length; i++) {
+    if (i === PRIMARY_INSERT_AT) {
+      row[c++] = findValue(rec.email_addresses, rec.primary_email_address_id, 'email_address');
+      row[c++] = findValue(rec.phone_numbers, rec.primary_phone_number_id, 'phone_number');
+      row[c++] = findValue(rec.web3_wallets, rec.primary_web3_wallet_id, 'web3_wallet');
+    }
+    row[c++] = g[i]!(rec);
+  }
+  row[c++] = json(extras(rec, USER_PLAN));
+  row[c++] = ctx.runId;
+  row[c++] = ctx.extractedAt;
+  row.length = c;
+  out.get('users')!.push(row);
+
+  const userId = user.id;
+  for (const { table, array, plan } of CHILD_PLANS) {
+    const items = rec[array];
+    if (!Array.isArray(items) || items.length === 0) continue;
+    const rows = out.get(table.name)!;
+    for (let p = 0; p < items.length; p++) {
+      const item = items[p] as Record<string, unknown>;
+      const r: Row = new Array(plan.getters.length + 5);
+      r[0] = userId;
+      r[1] = p;
+      for (let i = 0; i < plan.getters.length; i++) r[i + 2] = plan.getters[i]!(item);
+      let k = plan.getters.length + 2;
+      r[k++] = json(extras(item, plan));
+      r[k++] = ctx.runId;
+      r[k++] = ctx.extractedAt;
+      rows.push(r);
+    }
+  }
+}
+
+/** Convenience for tests and library users: flatten a list of users into fresh RowsByTable. */
+export function flattenUsers(users: ClerkUser[], ctx: FlattenContext): RowsByTable {
+  const out = emptyRows();
+  for (const u of users) flattenUser(u, ctx, out);
+  return out;
+}
+
+/** Turn a row into an object keyed by column name (NDJSON, tests). */
+export function rowToObject(table: TableSchema, row: Row): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (let i = 0; i < table.columns.length; i++) o[table.columns[i]!.name] = row[i];
+  return o;
+}

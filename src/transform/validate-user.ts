@@ -1,0 +1,125 @@
+import { USER, TABLES, type EntitySpec, type FieldSpec, type ObjectSpec } from './schema.js';
+
+/** One problem found in a record: the field path (`email_addresses[1].verification.status`) and what is wrong. */
+export interface FieldProblem {
+  field: string;
+  problem: string;
+}
+
+/**
+ * Check a record against the User structure: required fields present, JSON types and nullability
+ * right, for the user and every element of its arrays. Enum values and string patterns are NOT
+ * checked (Clerk adds providers and statuses without notice; they pass through as data).
+ *
+ * Returns the problems, at most `limit` (default 10); an empty array means the record is valid.
+ */
+export function validateUser(record: unknown, limit = 10): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (!isPlainObject(record)) {
+    problems.push({ field: '(record)', problem: `expected a JSON object (a Clerk User), got ${kindOf(record)}` });
+    return problems;
+  }
+  checkEntity(record, USER, '', problems, limit);
+  if (problems.length >= limit) return problems;
+  for (const table of TABLES) {
+    if (!table.sourceArray) continue;
+    const items = record[table.sourceArray];
+    if (!Array.isArray(items)) continue; // absence / wrong type already reported above
+    for (let i = 0; i < items.length && problems.length < limit; i++) {
+      const path = `${table.sourceArray}[${i}]`;
+      const item: unknown = items[i];
+      if (!isPlainObject(item)) {
+        problems.push({ field: path, problem: `expected an object, got ${kindOf(item)}` });
+        continue;
+      }
+      checkEntity(item, table.entity, path + '.', problems, limit);
+    }
+  }
+  return problems;
+}
+
+function checkEntity(rec: Record<string, unknown>, entity: EntitySpec, prefix: string, out: FieldProblem[], limit: number): void {
+  for (const f of entity.fields) {
+    if (out.length >= limit) return;
+    checkField(rec[f.key], f, prefix + f.key, out, true);
+  }
+  for (const o of entity.objects) {
+    if (out.length >= limit) return;
+    checkObject(rec[o.key], o, prefix + o.key, out);
+  }
+}
+
+function checkObject(v: unknown, o: ObjectSpec, path: string, out: FieldProblem[]): void {
+  if (v === undefined) {
+    if (o.required) out.push({ field: path, problem: 'required field is missing (expected an object)' });
+    return;
+  }
+  if (v === null) {
+    if (!o.nullable) out.push({ field: path, problem: 'must not be null (expected an object)' });
+    return;
+  }
+  if (!isPlainObject(v)) {
+    out.push({ field: path, problem: `expected an object, got ${kindOf(v)}` });
+    return;
+  }
+  for (const f of o.fields) checkField(v[f.key], f, `${path}.${f.key}`, out, true);
+}
+
+function checkField(v: unknown, f: FieldSpec, path: string, out: FieldProblem[], enforceRequired: boolean): void {
+  if (v === undefined) {
+    if (f.required && enforceRequired) out.push({ field: path, problem: `required field is missing (expected ${expected(f)})` });
+    return;
+  }
+  if (v === null) {
+    if (!f.nullable) out.push({ field: path, problem: `must not be null (expected ${expected(f)})` });
+    return;
+  }
+  let ok: boolean;
+  switch (f.kind) {
+    case 'string':
+      ok = typeof v === 'string';
+      break;
+    case 'boolean':
+      ok = typeof v === 'boolean';
+      break;
+    case 'integer':
+      ok = typeof v === 'number' && Number.isSafeInteger(v);
+      break;
+    case 'object':
+      ok = isPlainObject(v);
+      break;
+    case 'array':
+      ok = Array.isArray(v);
+      break;
+    default:
+      ok = true;
+  }
+  if (!ok) out.push({ field: path, problem: `expected ${expected(f)}, got ${kindOf(v)}${preview(v)}` });
+}
+
+function expected(f: FieldSpec): string {
+  const base = f.kind === 'integer' ? (f.type === 'timestamp' ? 'an integer (Unix ms)' : 'an integer') : f.kind === 'object' ? 'an object' : f.kind === 'array' ? 'an array' : `a ${f.kind}`;
+  return f.nullable ? `${base} or null` : base;
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'number') return Number.isInteger(v) ? (Number.isSafeInteger(v) ? 'an integer' : 'an integer beyond 2^53') : 'a non-integer number';
+  return `a ${typeof v}`;
+}
+
+function preview(v: unknown): string {
+  if (typeof v === 'object') return '';
+  const s = JSON.stringify(v);
+  return ` (${s.length > 40 ? s.slice(0, 40) + '…' : s})`;
+}
+
+/** A one-line reason built from the problems, naming each field. */
+export function describeProblems(problems: FieldProblem[]): string {
+  return problems.map((p) => `${p.field}: ${p.problem}`).join('; ');
+}
