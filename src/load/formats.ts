@@ -191,9 +191,10 @@ class ParquetTableWriter implements TableFileWriter {
   }
 
   async writeRows(rows: Row[]): Promise<void> {
-    const cols = this.columns;
-    const n = cols.length;
+    const n = this.table.columns.length;
     for (const r of rows) {
+      // Re-read per row: flushGroup() swaps in fresh column arrays.
+      const cols = this.columns;
       for (let i = 0; i < n; i++) {
         const v = r[i] ?? null;
         cols[i]!.push(this.int64[i] && v !== null ? BigInt(v as number) : v);

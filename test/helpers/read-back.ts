@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import Papa from 'papaparse';
+import { parquetReadObjects } from 'hyparquet';
+
+/** Read a CSV file written by clerk-etl back with papaparse: header row, all values as text. */
+export function readCsv(file: string): Array<Record<string, string>> {
+  const text = readFileSync(file, 'utf8');
+  const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true, newline: '\r\n' });
+  if (parsed.errors.length) throw new Error(`CSV errors in ${file}: ${JSON.stringify(parsed.errors.slice(0, 3))}`);
+  return parsed.data;
+}
+
+/** Read a Parquet file back with hyparquet (an independent reader). */
+export async function readParquet(file: string): Promise<Array<Record<string, unknown>>> {
+  const buf = readFileSync(file);
+  const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+  return (await parquetReadObjects({ file: ab })) as Array<Record<string, unknown>>;
+}
+
+export function readNdjson(file: string): Array<Record<string, unknown>> {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.length)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}

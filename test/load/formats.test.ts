@@ -1,0 +1,73 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalDestination } from '../../src/load/destination.js';
+import { createTableWriter } from '../../src/load/formats.js';
+import { emptyRows, flattenUser } from '../../src/transform/flatten-user.js';
+import { tableSchema } from '../../src/transform/schema.js';
+import { exampleUsers } from '../helpers/examples.js';
+import { readCsv, readNdjson, readParquet } from '../helpers/read-back.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-formats-'));
+afterAll(() => { if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true }); });
+
+const NASTY = ['Zoë "the, great"', 'line1\nline2', 'cr\r\nlf', ' padded ', '', '=1+2', '李小龙 😀', 'مرحبا'];
+
+function usersWithNames() {
+  const base = exampleUsers()[1]!;
+  return NASTY.map((name, i) => ({ ...structuredClone(base), id: `user_${i}`, first_name: name, last_name: i % 2 ? null : 'x,y', created_at: 1716883200000 + i }));
+}
+
+async function writeAll(format: 'csv' | 'ndjson' | 'parquet') {
+  const dest = new LocalDestination(path.join(dir, format), 'run1');
+  const rows = emptyRows();
+  for (const u of usersWithNames()) flattenUser(u, { runId: 'run1', extractedAt: 1_700_000_000_000 }, rows);
+  const file = dest.createFile(`users/x.${format}`);
+  const w = createTableWriter(format, tableSchema('users'), file, { rowGroupSize: 3 });
+  await w.writeRows(rows.get('users')!.slice(0, 5));
+  await w.writeRows(rows.get('users')!.slice(5));
+  const written = await w.finish();
+  await dest.publish();
+  return { written, path: path.join(dir, format, written.path) };
+}
+
+describe('table writers round-trip values exactly', () => {
+  it('CSV: quotes, commas, CR/LF and unicode survive papaparse; null is empty, "" stays ""; timestamps are ISO-8601 UTC', async () => {
+    const { written, path: p } = await writeAll('csv');
+    const text = readFileSync(p, 'utf8');
+    expect(text.startsWith('id,object,external_id,')).toBe(true);
+    expect(text).toContain(',"",'); // the empty first name, quoted
+    const rows = readCsv(p);
+    expect(rows.map((r) => r.first_name)).toEqual(NASTY);
+    expect(rows.map((r) => r.last_name)).toEqual(NASTY.map((_, i) => (i % 2 ? '' : 'x,y')));
+    expect(rows[0]!.created_at).toBe('2024-05-28T08:00:00.000Z');
+    expect(rows[0]!.has_image).toBe('true');
+    expect(rows[0]!.backup_code_enabled).toBe('false');
+    expect(rows[0]!.public_metadata).toBe('{"department":"engineering"}');
+    expect(written.sha256).toBe(createHash('sha256').update(readFileSync(p)).digest('hex'));
+    expect(written.bytes).toBe(readFileSync(p).length);
+  });
+
+  it('Parquet: typed columns, nulls, row groups, read back by hyparquet', async () => {
+    const { path: p } = await writeAll('parquet');
+    const rows = await readParquet(p);
+    expect(rows).toHaveLength(NASTY.length);
+    expect(rows.map((r) => r.first_name)).toEqual(NASTY);
+    expect(rows[1]!.last_name).toBeNull();
+    expect(rows[0]!.created_at).toEqual(new Date('2024-05-28T08:00:00.000Z'));
+    expect(rows[0]!.has_image).toBe(true);
+    expect(rows[0]!.mfa_disabled_at).toBeNull();
+    expect(rows[0]!.public_metadata).toBe('{"department":"engineering"}');
+    expect(rows[0]!._extracted_at).toEqual(new Date(1_700_000_000_000));
+  });
+
+  it('NDJSON: one object per row keyed by column name', async () => {
+    const { path: p } = await writeAll('ndjson');
+    const rows = readNdjson(p);
+    expect(rows.map((r) => r.first_name)).toEqual(NASTY);
+    expect(rows[0]!.created_at).toBe('2024-05-28T08:00:00.000Z');
+    expect(rows[1]!.last_name).toBeNull();
+  });
+});
