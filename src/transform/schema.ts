@@ -322,12 +322,22 @@ function entityColumns(entity: EntitySpec): Column[] {
   for (const f of entity.fields) {
     cols.push({ name: f.key, type: f.type, nullable: f.nullable || !f.required, description: describe(f) });
   }
+  const taken = new Set(cols.map((c) => c.name));
   for (const o of entity.objects) {
     for (const f of o.fields) {
-      cols.push({ name: `${o.key}_${f.key}`, type: f.type, nullable: true, description: `${o.key}.${f.key}` + (f.type === 'json' ? ' (JSON text)' : '') });
+      cols.push({ name: nestedColumnName(o.key, f.key, taken), type: f.type, nullable: true, description: `${o.key}.${f.key}` + (f.type === 'json' ? ' (JSON text)' : '') });
     }
   }
   return cols;
+}
+
+/**
+ * `<object>_<field>`; when that name is already a field of the element (EnterpriseAccount has both
+ * `enterprise_connection_id` and `enterprise_connection.id`), `<object>__<field>` so neither is lost.
+ */
+export function nestedColumnName(objectKey: string, fieldKey: string, taken: Set<string>): string {
+  const name = `${objectKey}_${fieldKey}`;
+  return taken.has(name) ? `${objectKey}__${fieldKey}` : name;
 }
 
 function describe(f: FieldSpec): string {
