@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
+import { exampleUsers } from '../helpers/examples.js';
+
+const BIN = path.resolve(__dirname, '../../bin/clerk-etl.js');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-cli-'));
+let emulator: RunningEmulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ users: 50, seed: 5, secretKey: 'sk_test_realKeyOfTheEmulator123' });
+});
+afterAll(async () => {
+  await emulator.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('clerk-etl CLI', () => {
+  it('a bad key fails with exit code 77, a message naming CLERK_SECRET_KEY, and the key in no output', async () => {
+    const badKey = 'sk_test_thisIsTheWrongKeyForSure999';
+    const out = path.join(dir, 'badkey');
+    const r = await run(['export', '--to', out, '--format', 'parquet,csv'], { CLERK_SECRET_KEY: badKey, CLERK_API_URL: emulator.url });
+    expect(r.code).toBe(77);
+    expect(r.stderr).toContain('CLERK_SECRET_KEY');
+    expect(r.stderr).toMatch(/401/);
+    expect(r.stdout + r.stderr).not.toContain(badKey);
+    expect(r.stdout + r.stderr).not.toContain('thisIsTheWrongKey');
+    expect(r.stderr).not.toMatch(/\n\s+at /); // a user error, not a stack trace
+    // nothing published
+    expect(readdirSync(out).filter((f) => f !== '_staging')).toEqual([]);
+  });
+
+  it('a missing key is a usage error naming the variable', async () => {
+    const r = await run(['export', '--to', path.join(dir, 'nokey')], { CLERK_API_URL: emulator.url });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('CLERK_SECRET_KEY is not set');
+  });
+
+  it('exports from the emulator: exit 0, summary on stdout, manifest on disk, key nowhere', async () => {
+    const out = path.join(dir, 'ok');
+    const r = await run(['export', '--to', out, '--format', 'parquet,csv,ndjson,raw', '--log-format', 'json'], {
+      CLERK_SECRET_KEY: emulator.secretKey,
+      CLERK_API_URL: emulator.url,
+    });
+    expect(r.stderr).not.toContain(emulator.secretKey);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('50 users read, 50 written, 0 rejected');
+    expect(readdirSync(path.join(out, '_manifests'))).toHaveLength(1);
+    for (const line of r.stderr.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
+  it('--from a file with invalid records: exit 3, rejects named by line and field, counts reconcile', async () => {
+    const [rich, modern] = exampleUsers();
+    const file = path.join(dir, 'in.ndjson');
+    writeFileSync(file, [JSON.stringify(modern), '{"id": "user_broken", ', JSON.stringify(rich), '', JSON.stringify({ ...modern, id: 'user_x', banned: 'no' })].join('\n') + '\n');
+    const out = path.join(dir, 'from');
+    const r = await run(['export', '--from', file, '--to', out, '--format', 'csv', '--log-format', 'json']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain('4 users read, 1 written, 3 rejected');
+    expect(r.stderr).toContain('line 2');
+    expect(r.stderr).toContain('line 5 (user_x): banned: expected a boolean, got a string');
+  });
+
+  it('--help works for every command; unknown flags are usage errors', async () => {
+    for (const cmd of ['export', 'schema', 'demo', 'emulator']) {
+      const r = await run([cmd, '--help']);
+      expect(r.code, cmd).toBe(0);
+      expect(r.stdout, cmd).toContain('Usage: clerk-etl ' + cmd);
+    }
+    const bad = await run(['export', '--formt', 'csv']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("unknown option '--formt'");
+  });
+});
