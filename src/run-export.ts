@@ -11,6 +11,9 @@ import { SCHEMA_VERSION, TABLE_NAMES, type TableName } from './transform/schema.
 import { describeProblems, validateUser } from './transform/validate-user.js';
 import type { ClerkUser } from './clerk/types.js';
 
+/** Rejected records logged one by one; the rest are only counted (all are in the rejects file). */
+const MAX_LOGGED_REJECTS = 20;
+
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
 
 /** Run ids sort by time and contain no `:` (file names on every OS, S3 keys). */
@@ -88,6 +91,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
   const wantRaw = formats.includes('raw');
   const seen = new Set<string>();
   const flat = { runId, extractedAt: startedAt };
+  let loggedRejects = 0;
   try {
     counts.expected = await source.total(ctx);
     for await (const batch of source.read(ctx)) {
@@ -125,7 +129,11 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       }
       for (const [table, r] of rows) counts.rows[table] += r.length;
       counts.rejected += rejected.length;
-      for (const r of rejected) log.warn('rejected record', { source: r.source, id: r.id, reason: r.reason });
+      for (const r of rejected) {
+        loggedRejects++;
+        if (loggedRejects <= MAX_LOGGED_REJECTS) log.warn('rejected record', { source: r.source, id: r.id, reason: r.reason });
+        else if (loggedRejects === MAX_LOGGED_REJECTS + 1) log.warn(`more records rejected; only the first ${MAX_LOGGED_REJECTS} are logged, all are in the rejects file`);
+      }
       await sink.write(rows, rawLines, rejected);
       options.onProgress?.({ read: counts.read, written: counts.written, rejected: counts.rejected, expected: counts.expected });
     }

@@ -75,6 +75,41 @@ describe('clerk-etl CLI', () => {
     expect(r.stderr).toContain('line 5 (user_x): banned: expected a boolean, got a string');
   });
 
+  it('SIGINT mid-run stops within seconds: exit 130, no manifest, no files, staging removed', async () => {
+    const slow = await startEmulator({ users: 3000, seed: 9, latencyMs: 300 });
+    try {
+      const out = path.join(dir, 'interrupted');
+      const child = spawn(process.execPath, [BIN, 'export', '--to', out, '--format', 'parquet,csv', '--concurrency', '1', '--log-format', 'json'], {
+        env: { PATH: process.env.PATH!, CLERK_SECRET_KEY: slow.secretKey, CLERK_API_URL: slow.url },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // wait until the export has started paging
+      await new Promise<void>((resolve) => {
+        const t = setInterval(() => {
+          if (stderr.includes('export started')) {
+            clearInterval(t);
+            resolve();
+          }
+        }, 20);
+      });
+      await new Promise((r) => setTimeout(r, 700));
+      const sentAt = Date.now();
+      child.kill('SIGINT');
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(Date.now() - sentAt).toBeLessThan(5000);
+      expect(code).toBe(130);
+      expect(stderr).toContain('Interrupted by SIGINT');
+      const left = readdirSync(out);
+      expect(left).not.toContain('_manifests');
+      expect(left.filter((f) => f !== '_staging')).toEqual([]);
+      expect(left).not.toContain('_staging');
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('--help works for every command; unknown flags are usage errors', async () => {
     for (const cmd of ['export', 'schema', 'demo', 'emulator']) {
       const r = await run([cmd, '--help']);

@@ -192,3 +192,41 @@ describe('flattenUser on the examples of shared/clerk/users-examples.json', () =
     expect(validateUser([1, 2])).toEqual([{ field: '(record)', problem: 'expected a JSON object (a Clerk User), got an array' }]);
   });
 });
+
+describe('flattenUser on generated users', () => {
+  it('every generated user is valid and becomes exactly one row per array element, values intact', async () => {
+    const { generateUsers } = await import('../../src/emulator/generate.js');
+    const users = generateUsers(500, { seed: 42 });
+    const rows = flattenUsers(users, ctx);
+    for (const u of users) expect(validateUser(u), u.id).toEqual([]);
+    expect(rows.get('users')).toHaveLength(500);
+    for (const t of TABLES) {
+      if (!t.sourceArray) continue;
+      const expected = users.flatMap((u) => ((u[t.sourceArray!] as unknown[] | undefined) ?? []).map((el, i) => ({ u, el: el as Record<string, unknown>, i })));
+      const got = objects(rows, t.name);
+      expect(got, t.name).toHaveLength(expected.length);
+      got.forEach((row, k) => {
+        const { u, el, i } = expected[k]!;
+        expect(row.user_id).toBe(u.id);
+        expect(row.position).toBe(i);
+        expect(row.id).toBe(el.id ?? null);
+        expect(row.created_at ?? null).toBe(el.created_at ?? null);
+        if ('public_metadata' in el) expect(row.public_metadata).toBe(JSON.stringify(el.public_metadata));
+        expect(row._extra).toBeNull();
+      });
+    }
+    const us = objects(rows, 'users');
+    users.forEach((u, k) => {
+      const row = us[k]!;
+      expect(row.first_name).toBe(u.first_name);
+      expect(row.private_metadata).toBe(u.private_metadata === null ? null : JSON.stringify(u.private_metadata));
+      const primary = (u.email_addresses as Array<Record<string, unknown>>).find((e) => e.id === u.primary_email_address_id);
+      expect(row.primary_email_address).toBe(primary?.email_address ?? null);
+      expect(row._extra).toBeNull();
+    });
+    // the generator's nasty cases are present
+    expect(users.some((u) => /[\n",]/.test(String(u.first_name)))).toBe(true);
+    expect(users.some((u) => (u.email_addresses as unknown[]).length === 0)).toBe(true);
+    expect(users.some((u) => u.private_metadata === null)).toBe(true);
+  });
+});
