@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-cli-'));
 let emulator: RunningEmulator;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ users: 50, seed: 5, secretKey: 'sk_test_realKeyOfTheEmulator123' });
+  emulator = await startEmulator({ users: 50, seed: 5, secretKey: 'sk_test_emuKey123' });
 });
 afterAll(async () => {
   await emulator.close();
@@ -31,17 +31,17 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 
 describe('clerk-etl CLI', () => {
   it('a bad key fails with exit code 77, a message naming CLERK_SECRET_KEY, and the key in no output', async () => {
-    const badKey = 'sk_test_thisIsTheWrongKeyForSure999';
+    const badKey = 'sk_test_wrongKey999';
     const out = path.join(dir, 'badkey');
     const r = await run(['export', '--to', out, '--format', 'parquet,csv'], { CLERK_SECRET_KEY: badKey, CLERK_API_URL: emulator.url });
     expect(r.code).toBe(77);
     expect(r.stderr).toContain('CLERK_SECRET_KEY');
     expect(r.stderr).toMatch(/401/);
     expect(r.stdout + r.stderr).not.toContain(badKey);
-    expect(r.stdout + r.stderr).not.toContain('thisIsTheWrongKey');
+    expect(r.stdout + r.stderr).not.toContain('wrongKey999');
     expect(r.stderr).not.toMatch(/\n\s+at /); // a user error, not a stack trace
     // nothing published
-    expect(readdirSync(out).filter((f) => f !== '_staging')).toEqual([]);
+    expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
   });
 
   it('a missing key is a usage error naming the variable', async () => {
@@ -101,10 +101,7 @@ describe('clerk-etl CLI', () => {
       expect(Date.now() - sentAt).toBeLessThan(5000);
       expect(code).toBe(130);
       expect(stderr).toContain('Interrupted by SIGINT');
-      const left = readdirSync(out);
-      expect(left).not.toContain('_manifests');
-      expect(left.filter((f) => f !== '_staging')).toEqual([]);
-      expect(left).not.toContain('_staging');
+      expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
     } finally {
       await slow.close();
     }

@@ -1,0 +1,48 @@
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { EtlError, redactSecrets } from '../errors.js';
+import { demoCommand } from './demo.js';
+import { emulatorCommand } from './emulator.js';
+import { exitCodeFor, EXIT } from './exit-codes.js';
+import { exportCommand } from './export.js';
+import { schemaCommand } from './schema.js';
+
+const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/** Run the CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.OK;
+  const setExit = (code: number): void => {
+    exitCode = code;
+  };
+  const program = new Command('clerk-etl')
+    .description('Move Clerk users in bulk: export to Parquet / CSV / NDJSON, import from files.')
+    .version(pkg.version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const cmd of [exportCommand(setExit), schemaCommand(), demoCommand(setExit), emulatorCommand()]) {
+    program.addCommand(cmd.exitOverride());
+  }
+  program.addHelpText(
+    'after',
+    `
+Environment: CLERK_SECRET_KEY (required for the API), CLERK_API_URL (default https://api.clerk.com).
+Exit codes: 0 ok, 1 failed, 2 usage, 3 finished with rejected records, 75 temporary failure (retry later),
+            77 Clerk rejected the key, 130 interrupted.`,
+  );
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
+      return EXIT.USAGE;
+    }
+    if (err instanceof EtlError) {
+      process.stderr.write(`clerk-etl: ${err.message}\n`);
+    } else {
+      process.stderr.write(`clerk-etl: unexpected error: ${redactSecrets(err instanceof Error ? (err.stack ?? err.message) : String(err))}\n`);
+    }
+    return exitCodeFor(err);
+  }
+}

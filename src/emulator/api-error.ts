@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import type { ClerkErrorBody } from '../clerk/types.js';
+
+/**
+ * An error the emulator answers with, in Clerk's shape. Codes, statuses and messages follow
+ * shared/clerk/api-errors.json (Clerk's public error catalogue); `<param>` placeholders are filled in.
+ */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly longMessage: string;
+  readonly meta: Record<string, unknown>;
+  /** Extra response headers (e.g. Retry-After). */
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, code: string, message: string, longMessage: string, meta: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.longMessage = longMessage;
+    this.meta = meta;
+    this.headers = headers;
+  }
+
+  toBody(): ClerkErrorBody {
+    return {
+      errors: [{ message: this.message, long_message: this.longMessage, code: this.code, meta: this.meta }],
+      clerk_trace_id: randomBytes(16).toString('hex'),
+    };
+  }
+}
+
+const param = (name: string): Record<string, unknown> => ({ param_name: name });
+
+/** Constructors for the catalogue entries the emulator uses (name in api-errors.json in brackets). */
+export const apiErrors = {
+  /** [InvalidAuthentication] no Authorization header. */
+  authenticationInvalid: () => new ApiError(401, 'authentication_invalid', 'Invalid authentication', 'Unable to authenticate the request, you need to supply an active session'),
+  /** [InvalidAuthorizationHeaderFormat] not `Bearer <key>`. */
+  authorizationHeaderFormat: () => new ApiError(401, 'authorization_header_format_invalid', 'Invalid Authorization header format', "Invalid Authorization header format. Must be 'Bearer <YOUR_API_KEY>'"),
+  /** [InvalidClerkSecretKey] a bearer key that is not the instance's (what api.clerk.com answers to a wrong sk_…). */
+  clerkKeyInvalid: () =>
+    new ApiError(401, 'clerk_key_invalid', 'The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct.', 'The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct.'),
+  /** [InvalidAPIVersion] */
+  apiVersionInvalid: (reason: string) => new ApiError(400, 'api_version_invalid', 'invalid API version', `Invalid Clerk API version: ${reason}`),
+  /** [TooManyRequests] */
+  tooManyRequests: (retryAfterSeconds: number) =>
+    new ApiError(429, 'too_many_requests', 'Too many requests', 'Too many requests, retry later', {}, { 'Retry-After': String(retryAfterSeconds) }),
+  /** [Unexpected] injected 5xx (same body for 500, 502 and 503). */
+  internal: (status: number) =>
+    new ApiError(status, 'internal_clerk_error', 'Oops, an unexpected error occurred', "There was an internal error on our servers. We've been notified and are working on fixing it."),
+  /** [UserNotFound] */
+  userNotFound: (id: string) => new ApiError(404, 'resource_not_found', 'not found', `No user was found with id ${id}`),
+  /** [ResourceNotFound] unknown route. */
+  routeNotFound: () => new ApiError(404, 'resource_not_found', 'not found', 'Resource not found'),
+  /** [FormUnknownParameter] */
+  paramUnknown: (name: string) => new ApiError(422, 'form_param_unknown', 'is unknown', `${name} is not a valid parameter for this request.`, param(name)),
+  /** [FormDuplicateParameter] */
+  paramDuplicate: (name: string) => new ApiError(422, 'form_param_duplicate', 'is duplicate', `${name} included multiple times. There should only be one.`, param(name)),
+  /** [FormInvalidTypeParameter] */
+  paramType: (name: string, type: string) => new ApiError(422, 'form_param_type_invalid', 'is invalid', `\`${name}\` must be a \`${type}\`.`, param(name)),
+  /** [FormInvalidParameterValue] */
+  paramValue: (name: string, value: string) => new ApiError(422, 'form_param_value_invalid', 'is invalid', `${value} does not match one of the allowed values for parameter ${name}`, param(name)),
+  /** [FormInvalidParameterValueWithAllowed] */
+  paramValueAllowed: (name: string, value: string, allowed: readonly string[]) =>
+    new ApiError(422, 'form_param_value_invalid', 'is invalid', `${value} does not match the allowed values for parameter ${name}. Allowed values: ${allowed.join(', ')}`, param(name)),
+  /** [FormParameterValueTooLarge] */
+  paramTooLarge: (name: string, max: number) => new ApiError(422, 'form_param_value_too_large', 'Value too large', `The value of ${name} can't be greater than ${max}`, param(name)),
+  /** [FormInvalidDate] */
+  paramDate: (name: string) => new ApiError(422, 'form_param_invalid_date', 'Date values must be given in Unix millisecond timestamp format.', 'Date values must be given in Unix millisecond timestamp format.', param(name)),
+  /** [FormParameterArraySizeExceeded] */
+  arraySize: (name: string, max: number) => new ApiError(422, 'form_param_array_size_exceeded', 'exceeds maximum size', `${name} should not exceed ${max} items.`, param(name)),
+  /** [FormMissingConditionalParameterOnExistence] */
+  conditionalMissing: (missing: string, present: string) =>
+    new ApiError(422, 'form_conditional_param_missing', 'is missing', `\`${missing}\` is required when \`${present}\` is present.`, param(missing)),
+  /** [FormParameterNotAllowedIfAnotherParameterIsPresent] */
+  notAllowedWith: (name: string, other: string) =>
+    new ApiError(422, 'form_conditional_param_disallowed', 'is not allowed', `\`${name}\` isn't allowed when \`${other}\` is present.`, param(name)),
+  /** [FormParameterNotAllowedConditionally] */
+  notAllowedWhen: (name: string, left: string, right: string) =>
+    new ApiError(422, 'form_conditional_param_disallowed', 'is not allowed', `\`${name}\` isn't allowed when \`${left}\` is ${right}.`, param(name)),
+  /** [FormMissingResource] */
+  resourceMissing: (name: string) => new ApiError(422, 'form_resource_not_found', 'is missing', `The resource associated with the supplied ${name} was not found.`, param(name)),
+};
