@@ -1,5 +1,4 @@
 import { createHash, type Hash } from 'node:crypto';
-import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -97,7 +96,7 @@ export class LocalDestination implements Destination {
         if (buf.byteLength === 0) return;
         counter.update(buf);
         if (!s.write(buf)) {
-          await Promise.race([once(s, 'drain'), once(s, 'error')]).catch(() => undefined);
+          await waitForDrain(s);
           if (failure) throw sinkError(`write ${relPath}`, failure);
         }
       },
@@ -155,6 +154,21 @@ export class LocalDestination implements Destination {
     await rmdir(path.dirname(this.stagingDir)).catch(() => undefined);
     for (const rel of this.published) await rm(path.join(this.root, rel), { force: true });
   }
+}
+
+/** Resolve on 'drain' or 'error' (the error itself is recorded by the stream's own listener). */
+export function waitForDrain(s: NodeJS.WritableStream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      s.off('drain', done);
+      s.off('error', done);
+      s.off('close', done);
+      resolve();
+    };
+    s.on('drain', done);
+    s.on('error', done);
+    s.on('close', done);
+  });
 }
 
 function sinkError(what: string, err: unknown): EtlError {
