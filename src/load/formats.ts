@@ -24,6 +24,11 @@ export interface ParquetOptions {
    * default 25,000 (DEPENDENCIES.md: 25–50k keeps RSS bounded).
    */
   rowGroupSize?: number;
+  /**
+   * A row group is also closed once its buffered values reach about this many bytes (string
+   * lengths + 8 per other value), so users with large metadata cannot inflate memory. Default 32 MiB.
+   */
+  rowGroupBytes?: number;
 }
 
 export function createTableWriter(format: Exclude<FormatName, 'raw'>, table: TableSchema, file: OutputFile, parquet: ParquetOptions = {}): TableFileWriter {
@@ -33,7 +38,7 @@ export function createTableWriter(format: Exclude<FormatName, 'raw'>, table: Tab
     case 'ndjson':
       return new NdjsonTableWriter(table, file);
     case 'parquet':
-      return new ParquetTableWriter(table, file, parquet.rowGroupSize ?? 25_000);
+      return new ParquetTableWriter(table, file, parquet.rowGroupSize ?? 25_000, parquet.rowGroupBytes ?? 32 * 1024 * 1024);
   }
 }
 
@@ -176,12 +181,14 @@ class ParquetTableWriter implements TableFileWriter {
   private readonly bytes: StreamingByteWriter;
   private columns: unknown[][];
   private buffered = 0;
+  private bufferedBytes = 0;
   private readonly int64: boolean[];
 
   constructor(
     private readonly table: TableSchema,
     private readonly file: OutputFile,
     private readonly rowGroupSize: number,
+    private readonly rowGroupBytes: number,
   ) {
     this.bytes = new StreamingByteWriter(file);
     const schema = [{ name: 'root', num_children: table.columns.length }, ...table.columns.map(parquetElement)];
@@ -195,11 +202,14 @@ class ParquetTableWriter implements TableFileWriter {
     for (const r of rows) {
       // Re-read per row: flushGroup() swaps in fresh column arrays.
       const cols = this.columns;
+      let bytes = 0;
       for (let i = 0; i < n; i++) {
         const v = r[i] ?? null;
+        bytes += typeof v === 'string' ? v.length : 8;
         cols[i]!.push(this.int64[i] && v !== null ? BigInt(v as number) : v);
       }
-      if (++this.buffered >= this.rowGroupSize) await this.flushGroup();
+      this.bufferedBytes += bytes;
+      if (++this.buffered >= this.rowGroupSize || this.bufferedBytes >= this.rowGroupBytes) await this.flushGroup();
     }
     this.rows += rows.length;
   }
@@ -210,6 +220,7 @@ class ParquetTableWriter implements TableFileWriter {
     const size = this.buffered;
     this.columns = this.table.columns.map(() => []);
     this.buffered = 0;
+    this.bufferedBytes = 0;
     await this.writer.write({ columnData: columnData as never, rowGroupSize: size });
   }
 
