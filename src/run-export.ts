@@ -4,7 +4,7 @@ import { abortError, EtlError } from './errors.js';
 import type { Logger } from './log.js';
 import type { RunContext, Source, SourceRecord } from './extract/source.js';
 import type { Destination } from './load/destination.js';
-import { ExportSink, type ManifestFile, type RejectedRecord } from './load/export-sink.js';
+import { ExportSink, type FileLayoutOptions, type ManifestFile, type RejectedRecord } from './load/export-sink.js';
 import type { FormatName, ParquetOptions } from './load/formats.js';
 import { emptyRows, flattenUser } from './transform/flatten-user.js';
 import { SCHEMA_VERSION, TABLE_NAMES, type TableName } from './transform/schema.js';
@@ -66,6 +66,8 @@ export interface ExportOptions {
   signal: AbortSignal;
   log: Logger;
   parquet?: ParquetOptions;
+  /** File rolling and compression. */
+  layout?: FileLayoutOptions;
   /** Called after every batch. */
   onProgress?: (p: { read: number; written: number; rejected: number; expected?: number }) => void;
   /** Extra figures for the manifest (the Clerk client's request counters), read at the end. */
@@ -87,7 +89,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
   const ctx: RunContext = { signal, log, runId };
   const dt = new Date(startedAt).toISOString().slice(0, 10);
   const counts: ExportCounts = { read: 0, written: 0, rejected: 0, repeats_dropped: 0, rows: Object.fromEntries(TABLE_NAMES.map((t) => [t, 0])) as Record<TableName, number> };
-  const sink = new ExportSink({ destination, runId, dt, formats, parquet: options.parquet });
+  const sink = new ExportSink({ destination, runId, dt, formats, parquet: options.parquet, ...options.layout });
   const wantRaw = formats.includes('raw');
   const seen = new Set<string>();
   const flat = { runId, extractedAt: startedAt };

@@ -43,7 +43,7 @@ export function demoCommand(setExit: (code: number) => void): Command {
         );
         process.stdout.write(summaryText(result, flags.to) + '\n');
         process.stdout.write(
-          `\nTry: duckdb -c "SELECT count(*) FROM '${flags.to}/users/*/*.parquet'"  ·  head ${flags.to}/user_email_addresses/dt=*/*.csv\n`,
+          `\nTry: duckdb -c "SELECT count(*) FROM '${flags.to}/users/*/*.parquet'"  ·  head ${flags.to}/csv/user_email_addresses/dt=*/*.csv\n`,
         );
         setExit(result.manifest.counts.rejected > 0 ? EXIT.REJECTED : EXIT.OK);
       } finally {

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { EtlError, redactSecrets } from '../errors.js';
+import { EtlError, redactSecrets, registerSecret } from '../errors.js';
 import { demoCommand } from './demo.js';
 import { emulatorCommand } from './emulator.js';
 import { exitCodeFor, EXIT } from './exit-codes.js';
@@ -11,6 +11,10 @@ const pkg = createRequire(import.meta.url)('../../package.json') as { version: s
 
 /** Run the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // The AWS SDK is pinned to a release that supports Node 20 (README): its notice about later releases is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // Credentials the AWS SDK reads from the environment: never to be printed, whatever fails.
+  for (const name of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY_ID', 'CLERK_SECRET_KEY']) registerSecret(process.env[name]);
   let exitCode: number = EXIT.OK;
   const setExit = (code: number): void => {
     exitCode = code;

@@ -1,13 +1,18 @@
 import { TABLES, type TableName } from '../transform/schema.js';
-import type { RowsByTable } from '../transform/flatten-user.js';
-import type { Destination, WrittenFile } from './destination.js';
+import type { Row, RowsByTable } from '../transform/flatten-user.js';
+import type { Destination, OutputFile, WrittenFile } from './destination.js';
 import { createTableWriter, FORMAT_EXTENSIONS, RawWriter, type FormatName, type ParquetOptions, type TableFileWriter } from './formats.js';
+import { gzipFile } from './gzip-file.js';
 
 /** A file of the run, as listed in the manifest. */
 export interface ManifestFile extends WrittenFile {
   /** A table name, `raw_users` for format raw, or `_rejects`. */
   table: string;
   format: FormatName | 'rejects';
+  /** Part number within the table and format (files roll at --max-rows-per-file / --max-file-bytes). */
+  part: number;
+  /** `gzip` or `none` for CSV/NDJSON/raw; the codec for Parquet. */
+  compression: string;
   rows: number;
 }
 
@@ -25,7 +30,20 @@ export interface RejectedRecord {
   record: unknown;
 }
 
-export interface ExportSinkOptions {
+/** How files are cut and compressed. */
+export interface FileLayoutOptions {
+  /** Start a new part once a file holds this many rows. Default: no limit. */
+  maxRowsPerFile?: number;
+  /**
+   * Start a new part once a file holds about this many bytes (as stored; Parquet grows a row group
+   * at a time, so a part can overshoot by one row group). Default 128 MiB.
+   */
+  maxFileBytes?: number;
+  /** Compression of CSV, NDJSON and raw files. Default `none`. */
+  compress?: 'gzip' | 'none';
+}
+
+export interface ExportSinkOptions extends FileLayoutOptions {
   destination: Destination;
   runId: string;
   /** Partition date, `YYYY-MM-DD` (UTC date of the run start). */
@@ -34,9 +52,85 @@ export interface ExportSinkOptions {
   parquet?: ParquetOptions;
 }
 
-/** Relative path of a run's file: `<table>/dt=<date>/<run_id>-<part>.<ext>`. */
-export function dataFilePath(table: string, dt: string, runId: string, part: number, ext: string): string {
-  return `${table}/dt=${dt}/${runId}-${String(part).padStart(5, '0')}.${ext}`;
+export const DEFAULT_MAX_FILE_BYTES = 128 * 1024 * 1024;
+
+/**
+ * Relative path of a run's file: `<table>/dt=<date>/<run_id>-<part>.<ext>` for Parquet and raw;
+ * CSV and NDJSON tables under `csv/` and `ndjson/` (`csv/<table>/dt=…`). One format per folder:
+ * Athena, Trino and Spark read every file of a table's folder, whatever its extension, so
+ * Parquet and CSV of the same table must not share one.
+ */
+export function dataFilePath(table: string, dt: string, runId: string, part: number, ext: string, format?: FormatName): string {
+  const root = format === 'csv' || format === 'ndjson' ? `${format}/` : '';
+  return `${root}${table}/dt=${dt}/${runId}-${String(part).padStart(5, '0')}.${ext}`;
+}
+
+const CONTENT_TYPES: Record<FormatName, string> = {
+  parquet: 'application/vnd.apache.parquet',
+  csv: 'text/csv; charset=utf-8',
+  ndjson: 'application/x-ndjson; charset=utf-8',
+  raw: 'application/x-ndjson; charset=utf-8',
+};
+
+interface PartWriter<T> {
+  readonly rows: number;
+  writeRows(items: T[]): Promise<void>;
+  finish(): Promise<WrittenFile>;
+}
+
+/**
+ * The files of one table in one format: part 0 is always written (an empty table still gets a
+ * file with its schema); a new part starts when the current one reaches the row or byte limit.
+ */
+class RollingFiles<T> {
+  private current?: { writer: PartWriter<T>; file: OutputFile; part: number };
+  private nextPart = 0;
+  readonly done: ManifestFile[] = [];
+
+  constructor(
+    private readonly table: string,
+    private readonly format: FormatName,
+    private readonly compression: string,
+    private readonly open: (part: number) => { writer: PartWriter<T>; file: OutputFile },
+    private readonly maxRows: number,
+    private readonly maxBytes: number,
+  ) {
+    this.roll();
+  }
+
+  private roll(): NonNullable<RollingFiles<T>['current']> {
+    const part = this.nextPart++;
+    this.current = { ...this.open(part), part };
+    return this.current;
+  }
+
+  async write(items: T[]): Promise<void> {
+    let offset = 0;
+    while (offset < items.length) {
+      let cur = this.current ?? this.roll();
+      if (cur.writer.rows >= this.maxRows || cur.file.bytes >= this.maxBytes) {
+        await this.close();
+        cur = this.roll();
+      }
+      const room = this.maxRows - cur.writer.rows;
+      const slice = offset === 0 && items.length <= room ? items : items.slice(offset, offset + room);
+      await cur.writer.writeRows(slice);
+      offset += slice.length;
+    }
+  }
+
+  private async close(): Promise<void> {
+    const cur = this.current;
+    if (!cur) return;
+    this.current = undefined;
+    const written = await cur.writer.finish();
+    this.done.push({ table: this.table, format: this.format, part: cur.part, compression: this.compression, rows: cur.writer.rows, ...written });
+  }
+
+  async finish(): Promise<ManifestFile[]> {
+    await this.close();
+    return this.done;
+  }
 }
 
 /**
@@ -44,35 +138,60 @@ export function dataFilePath(table: string, dt: string, runId: string, part: num
  * a file in every format even when it has no rows, so a run always has the full schema.
  */
 export class ExportSink {
-  private readonly tableWriters: Array<{ table: TableName; format: FormatName; writer: TableFileWriter }> = [];
-  private readonly raw?: RawWriter;
+  private readonly tables: Array<{ table: TableName; files: RollingFiles<Row> }> = [];
+  private readonly raw?: RollingFiles<string>;
   private rejects?: RawWriter;
-  private rejectCount = 0;
+  private rejectsFile?: OutputFile;
 
   constructor(private readonly options: ExportSinkOptions) {
     const { destination, runId, dt } = options;
+    const maxRows = options.maxRowsPerFile ?? Number.POSITIVE_INFINITY;
+    const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    const gzip = options.compress === 'gzip';
+    const textFile = (table: string, format: FormatName, part: number): OutputFile => {
+      const rel = dataFilePath(table, dt, runId, part, FORMAT_EXTENSIONS[format] + (gzip ? '.gz' : ''), format);
+      const file = destination.createFile(rel, { contentType: gzip ? 'application/gzip' : CONTENT_TYPES[format] });
+      return gzip ? gzipFile(file) : file;
+    };
     for (const format of options.formats) {
       if (format === 'raw') {
-        this.raw = new RawWriter(destination.createFile(dataFilePath('raw_users', dt, runId, 0, FORMAT_EXTENSIONS.raw)));
+        this.raw = new RollingFiles<string>('raw_users', 'raw', gzip ? 'gzip' : 'none', (part) => {
+          const file = textFile('raw_users', 'raw', part);
+          const w = new RawWriter(file);
+          return { file, writer: { get rows() { return w.rows; }, writeRows: (l) => w.writeLines(l), finish: () => w.finish() } };
+        }, maxRows, maxBytes);
         continue;
       }
       for (const table of TABLES) {
-        const file = destination.createFile(dataFilePath(table.name, dt, runId, 0, FORMAT_EXTENSIONS[format]));
-        this.tableWriters.push({ table: table.name, format, writer: createTableWriter(format, table, file, options.parquet) });
+        const codec = options.parquet?.codec ?? 'snappy';
+        const compression = format === 'parquet' ? codec : gzip ? 'gzip' : 'none';
+        this.tables.push({
+          table: table.name,
+          files: new RollingFiles<Row>(table.name, format, compression, (part) => {
+            const file =
+              format === 'parquet'
+                ? destination.createFile(dataFilePath(table.name, dt, runId, part, 'parquet'), { contentType: CONTENT_TYPES.parquet })
+                : textFile(table.name, format, part);
+            const writer: TableFileWriter = createTableWriter(format, table, file, options.parquet);
+            return { file, writer };
+          }, maxRows, maxBytes),
+        });
       }
     }
   }
 
   /** Write one batch: rows of every table, the raw JSON lines of the batch's users, its rejects. */
   async write(rows: RowsByTable, rawLines: string[], rejected: RejectedRecord[]): Promise<void> {
-    for (const { table, writer } of this.tableWriters) {
+    for (const { table, files } of this.tables) {
       const r = rows.get(table);
-      if (r && r.length) await writer.writeRows(r);
+      if (r && r.length) await files.write(r);
     }
-    if (this.raw) await this.raw.writeLines(rawLines);
+    if (this.raw && rawLines.length) await this.raw.write(rawLines);
     if (rejected.length) {
-      this.rejects ??= new RawWriter(this.options.destination.createFile(`_rejects/dt=${this.options.dt}/${this.options.runId}.ndjson`));
-      this.rejectCount += rejected.length;
+      if (!this.rejects) {
+        this.rejectsFile = this.options.destination.createFile(`_rejects/dt=${this.options.dt}/${this.options.runId}.ndjson`, { contentType: CONTENT_TYPES.raw });
+        this.rejects = new RawWriter(this.rejectsFile);
+      }
       await this.rejects.writeLines(rejected.map((r) => JSON.stringify(r)));
     }
   }
@@ -80,11 +199,9 @@ export class ExportSink {
   /** Close every file; returns them for the manifest. */
   async finish(): Promise<ManifestFile[]> {
     const files: ManifestFile[] = [];
-    for (const { table, format, writer } of this.tableWriters) {
-      files.push({ table, format, rows: writer.rows, ...(await writer.finish()) });
-    }
-    if (this.raw) files.push({ table: 'raw_users', format: 'raw', rows: this.raw.rows, ...(await this.raw.finish()) });
-    if (this.rejects) files.push({ table: '_rejects', format: 'rejects', rows: this.rejects.rows, ...(await this.rejects.finish()) });
+    for (const { files: f } of this.tables) files.push(...(await f.finish()));
+    if (this.raw) files.push(...(await this.raw.finish()));
+    if (this.rejects) files.push({ table: '_rejects', format: 'rejects', part: 0, compression: 'none', rows: this.rejects.rows, ...(await this.rejects.finish()) });
     return files;
   }
 }

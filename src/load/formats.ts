@@ -1,3 +1,4 @@
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 import Papa from 'papaparse';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { Row } from '../transform/flatten-user.js';
@@ -29,7 +30,19 @@ export interface ParquetOptions {
    * lengths + 8 per other value), so users with large metadata cannot inflate memory. Default 32 MiB.
    */
   rowGroupBytes?: number;
+  /** Compression codec. Default `snappy` (built into hyparquet-writer); gzip and brotli use node:zlib. */
+  codec?: ParquetCodec;
 }
+
+/** Parquet codecs this tool writes. zstd and lz4 are left out: Node 20's zlib has neither. */
+export const PARQUET_CODECS = ['snappy', 'gzip', 'brotli', 'uncompressed'] as const;
+export type ParquetCodec = (typeof PARQUET_CODECS)[number];
+
+const PARQUET_CODEC_NAMES: Record<ParquetCodec, string> = { snappy: 'SNAPPY', gzip: 'GZIP', brotli: 'BROTLI', uncompressed: 'UNCOMPRESSED' };
+const PARQUET_COMPRESSORS = {
+  GZIP: (input: Uint8Array): Uint8Array => gzipSync(input),
+  BROTLI: (input: Uint8Array): Uint8Array => brotliCompressSync(input, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5 } }),
+};
 
 export function createTableWriter(format: Exclude<FormatName, 'raw'>, table: TableSchema, file: OutputFile, parquet: ParquetOptions = {}): TableFileWriter {
   switch (format) {
@@ -38,7 +51,7 @@ export function createTableWriter(format: Exclude<FormatName, 'raw'>, table: Tab
     case 'ndjson':
       return new NdjsonTableWriter(table, file);
     case 'parquet':
-      return new ParquetTableWriter(table, file, parquet.rowGroupSize ?? 25_000, parquet.rowGroupBytes ?? 32 * 1024 * 1024);
+      return new ParquetTableWriter(table, file, parquet.rowGroupSize ?? 25_000, parquet.rowGroupBytes ?? 32 * 1024 * 1024, parquet.codec ?? 'snappy');
   }
 }
 
@@ -189,10 +202,17 @@ class ParquetTableWriter implements TableFileWriter {
     private readonly file: OutputFile,
     private readonly rowGroupSize: number,
     private readonly rowGroupBytes: number,
+    codec: ParquetCodec,
   ) {
     this.bytes = new StreamingByteWriter(file);
     const schema = [{ name: 'root', num_children: table.columns.length }, ...table.columns.map(parquetElement)];
-    this.writer = new ParquetWriter({ writer: this.bytes, schema: schema as never, codec: 'SNAPPY', createdBy: 'clerk-etl' });
+    this.writer = new ParquetWriter({
+      writer: this.bytes,
+      schema: schema as never,
+      codec: PARQUET_CODEC_NAMES[codec] as never,
+      compressors: PARQUET_COMPRESSORS as never,
+      createdBy: 'clerk-etl',
+    });
     this.columns = table.columns.map(() => []);
     this.int64 = table.columns.map((c) => c.type === 'int64');
   }

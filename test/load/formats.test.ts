@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalDestination } from '../../src/load/destination.js';
+import { LocalDestination } from '../../src/load/local-destination.js';
 import { createTableWriter } from '../../src/load/formats.js';
 import { emptyRows, flattenUser } from '../../src/transform/flatten-user.js';
 import { tableSchema } from '../../src/transform/schema.js';
@@ -69,5 +69,23 @@ describe('table writers round-trip values exactly', () => {
     expect(rows.map((r) => r.first_name)).toEqual(NASTY);
     expect(rows[0]!.created_at).toBe('2024-05-28T08:00:00.000Z');
     expect(rows[1]!.last_name).toBeNull();
+  });
+});
+
+describe('gzip files', () => {
+  it('gzip output is one gzip stream that gunzips to the plain bytes; size and sha256 are of the stored file', async () => {
+    const { gzipFile } = await import('../../src/load/gzip-file.js');
+    const { gunzipSync } = await import('node:zlib');
+    const dest = new LocalDestination(path.join(dir, 'gz'), 'run1');
+    const file = gzipFile(dest.createFile('t/x.csv.gz'));
+    const chunks = Array.from({ length: 200 }, (_, i) => `row ${i},Zoë 😀,"a,b"\r\n`.repeat(50));
+    for (const c of chunks) await file.write(c);
+    const written = await file.close();
+    await dest.publish();
+    const stored = readFileSync(path.join(dir, 'gz', 't/x.csv.gz'));
+    expect(written.bytes).toBe(stored.length);
+    expect(written.sha256).toBe(createHash('sha256').update(stored).digest('hex'));
+    expect(gunzipSync(stored).toString('utf8')).toBe(chunks.join(''));
+    expect(stored.length).toBeLessThan(chunks.join('').length / 5);
   });
 });
