@@ -160,3 +160,27 @@ describe(`export to S3 (${process.env.CLERK_ETL_TEST_S3 === 's3rver' ? 's3rver' 
     }
   });
 });
+
+describe('small objects with conditions (state and lock files of scheduled runs)', () => {
+  it('S3 and local destinations read, create-only write, compare-and-swap and delete small objects', async () => {
+    const { S3Destination } = await import('../../src/load/s3-destination.js');
+    const { LocalDestination } = await import('../../src/load/local-destination.js');
+    // s3rver ignores If-None-Match / If-Match (AWS S3 and moto honour them): only the local folder is checked there.
+    const dests = [...(s3.kind === 'moto' ? [new S3Destination('s3://warehouse/state', 'r1', s3.options)] : []), new LocalDestination(path.join(dir, 'state'), 'r1')];
+    for (const d of dests) {
+      expect(await d.readSmall('lock.json'), d.url).toBeNull();
+      expect(await d.writeSmall('lock.json', '{"holder":"a"}', { ifAbsent: true }), d.url).toBe(true);
+      // a second create-only write loses
+      expect(await d.writeSmall('lock.json', '{"holder":"b"}', { ifAbsent: true }), d.url).toBe(false);
+      const first = (await d.readSmall('lock.json'))!;
+      expect(first.content).toBe('{"holder":"a"}');
+      expect(await d.writeSmall('lock.json', '{"holder":"a","n":2}', { ifVersion: first.version }), d.url).toBe(true);
+      // the old version no longer matches
+      expect(await d.writeSmall('lock.json', '{"holder":"c"}', { ifVersion: first.version }), d.url).toBe(false);
+      expect((await d.readSmall('lock.json'))!.content).toBe('{"holder":"a","n":2}');
+      await d.deleteSmall('lock.json');
+      expect(await d.readSmall('lock.json')).toBeNull();
+      await d.deleteSmall('lock.json'); // deleting what is gone is fine
+    }
+  });
+});
