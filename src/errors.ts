@@ -27,6 +27,8 @@ export interface EtlErrorOptions {
   status?: number;
   /** Clerk's error code (`errors[0].code`), when the response carried one. */
   clerkCode?: string;
+  /** Clerk's `errors[0].meta.param_name`: the request field at fault. */
+  clerkParam?: string;
   /** Clerk's `clerk_trace_id`, when present. */
   traceId?: string;
   cause?: unknown;
@@ -38,6 +40,7 @@ export class EtlError extends Error {
   readonly retryable: boolean;
   readonly status?: number;
   readonly clerkCode?: string;
+  readonly clerkParam?: string;
   readonly traceId?: string;
 
   constructor(code: EtlErrorCode, message: string, options: EtlErrorOptions = {}) {
@@ -46,6 +49,7 @@ export class EtlError extends Error {
     this.retryable = options.retryable ?? false;
     this.status = options.status;
     this.clerkCode = options.clerkCode;
+    this.clerkParam = options.clerkParam;
     this.traceId = options.traceId;
   }
 }

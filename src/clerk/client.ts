@@ -133,6 +133,7 @@ interface Failure {
   ambiguous: boolean;
   status?: number;
   clerkCode?: string;
+  clerkParam?: string;
   traceId?: string;
   retryAfter?: string | null;
   cause?: unknown;
@@ -461,7 +462,8 @@ export class ClerkClient {
     const clerkCode = typeof first?.code === 'string' ? first.code : undefined;
     const traceId = (typeof errorBody?.clerk_trace_id === 'string' && errorBody.clerk_trace_id) || headers.get('cf-ray') || undefined;
     const clerkText = first ? clerkMessage(first) : text ? `body ${JSON.stringify(text.replace(/\s+/g, ' ').slice(0, 200))}` : 'empty body';
-    const base = { status, clerkCode, traceId };
+    const clerkParam = typeof first?.meta?.param_name === 'string' ? first.meta.param_name : undefined;
+    const base = { status, clerkCode, clerkParam, traceId };
 
     if (status === 429) {
       this.stats.rateLimited++;
@@ -559,6 +561,7 @@ export class ClerkClient {
       retryable: failure.retryable,
       status: failure.status,
       clerkCode: failure.clerkCode,
+      clerkParam: failure.clerkParam,
       traceId: failure.traceId,
       cause: failure.cause,
     });

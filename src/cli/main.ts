@@ -5,6 +5,7 @@ import { demoCommand } from './demo.js';
 import { emulatorCommand } from './emulator.js';
 import { exitCodeFor, EXIT } from './exit-codes.js';
 import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 import { schemaCommand } from './schema.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -24,7 +25,7 @@ export async function main(argv: string[]): Promise<number> {
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const cmd of [exportCommand(setExit), schemaCommand(), demoCommand(setExit), emulatorCommand()]) {
+  for (const cmd of [exportCommand(setExit), importCommand(setExit), schemaCommand(), demoCommand(setExit), emulatorCommand()]) {
     program.addCommand(cmd.exitOverride());
   }
   program.addHelpText(

@@ -1,0 +1,162 @@
+import { Command, Option } from 'commander';
+import { ClerkClient } from '../clerk/client.js';
+import { TokenBucket } from '../clerk/rate-limiter.js';
+import { EtlError, registerSecret } from '../errors.js';
+import { ClerkCsvSource } from '../extract/clerk-csv-source.js';
+import { FileSource } from '../extract/file-source.js';
+import type { Source } from '../extract/source.js';
+import { runImport, type ImportSummary, type OnConflict } from '../load/clerk-importer.js';
+import type { Logger } from '../log.js';
+import { newRunId } from '../run-export.js';
+import type { ExternalIdMode } from '../transform/import-user.js';
+import { abortOnSignals, loggerFromFlags, positiveInt, type LogFlags } from './common.js';
+import { EXIT } from './exit-codes.js';
+import { DEFAULT_API_URL, parseRateLimit } from './export.js';
+import { duration, fmt, Progress } from './progress.js';
+
+/** Options of one import, after flags and environment are resolved. */
+export interface ImportSettings {
+  from: string;
+  inputFormat: 'auto' | 'raw' | 'clerk-csv';
+  reportDir: string;
+  onConflict: OnConflict;
+  dryRun: boolean;
+  apiUrl: string;
+  secretKey?: string;
+  concurrency: number;
+  rateLimit?: { requests: number; windowMs: number };
+  externalId: ExternalIdMode;
+  maxAttempts?: number;
+  requestTimeoutMs?: number;
+  progress: boolean;
+}
+
+export async function executeImport(settings: ImportSettings, log: Logger, signal: AbortSignal): Promise<ImportSummary> {
+  const kind = settings.inputFormat === 'auto' ? (/\.csv$/i.test(settings.from) ? 'clerk-csv' : 'raw') : settings.inputFormat;
+  const source: Source = kind === 'clerk-csv' ? new ClerkCsvSource(settings.from) : new FileSource(settings.from, 'auto');
+  let client: ClerkClient | undefined;
+  if (!settings.dryRun) {
+    if (!settings.secretKey) {
+      throw new EtlError('USAGE', 'CLERK_SECRET_KEY is not set. Set it to the secret key (sk_live_… / sk_test_…) of the instance to import into, or use --dry-run to check the file without sending.');
+    }
+    registerSecret(settings.secretKey);
+    client = new ClerkClient({
+      apiUrl: settings.apiUrl,
+      secretKey: settings.secretKey,
+      limiter: settings.rateLimit ? new TokenBucket(settings.rateLimit) : TokenBucket.forKey(settings.secretKey),
+      log,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      retry: settings.maxAttempts ? { maxAttempts: settings.maxAttempts } : undefined,
+    });
+  }
+  const progress = new Progress(log, settings.progress && Boolean(process.stderr.isTTY));
+  const runId = newRunId();
+  log.info(settings.dryRun ? 'import dry run started: nothing will be sent' : 'import started', { run_id: runId, from: settings.from, input_format: kind, report: settings.reportDir, on_conflict: settings.onConflict });
+  try {
+    const summary = await runImport({
+      source,
+      inputKind: kind,
+      client,
+      reportDir: settings.reportDir,
+      onConflict: settings.onConflict,
+      dryRun: settings.dryRun,
+      concurrency: settings.concurrency,
+      externalId: settings.externalId,
+      runId,
+      signal,
+      log,
+      onProgress: settings.progress ? (p) => progress.update({ read: p.read, written: p.done, rejected: p.failed }) : undefined,
+    });
+    if (source instanceof ClerkCsvSource) for (const w of source.headerWarnings) log.warn(`dashboard CSV: ${w}`);
+    return summary;
+  } finally {
+    progress.done();
+  }
+}
+
+export function importSummaryText(s: ImportSummary): string {
+  const c = s.counts;
+  const lines = [
+    s.dry_run
+      ? `Dry run ${s.run_id}: ${fmt(c.read)} records read, ${fmt(c.would_create)} would be created, ${fmt(c.already_done)} already done, ${fmt(c.failed)} would fail. Nothing was sent.`
+      : `Import ${s.run_id} finished in ${duration(s.duration_ms / 1000)}: ${fmt(c.read)} records read, ${fmt(c.created)} created${c.recovered ? ` (${fmt(c.recovered)} after an ambiguous answer)` : ''}, ${fmt(c.updated)} updated, ${fmt(c.exists)} already existed, ${fmt(c.already_done)} done by an earlier run, ${fmt(c.failed)} failed.`,
+  ];
+  if (!s.dry_run) lines.push(`Throughput: ${s.writes_per_second} writes/s${s.clerk ? `; Clerk API: ${fmt(s.clerk.requests ?? 0)} requests, ${fmt(s.clerk.retries ?? 0)} retries, ${fmt(s.clerk.rateLimited ?? 0)} answered 429` : ''}.`);
+  const codes = Object.entries(s.failures_by_code).sort((a, b) => b[1] - a[1]);
+  if (codes.length) {
+    lines.push('Failures by error code:');
+    for (const [code, n] of codes) lines.push(`  ${code.padEnd(36)} ${fmt(n).padStart(8)}`);
+  }
+  const ni = Object.entries(s.not_imported_by_field).sort((a, b) => b[1] - a[1]);
+  if (ni.length) {
+    lines.push('Not importable through the API (listed per user in the id map):');
+    for (const [f, n] of ni) lines.push(`  ${f.padEnd(36)} ${fmt(n).padStart(8)} users`);
+  }
+  const prefix = s.dry_run ? 'dry-run-' : '';
+  lines.push(`Reports: ${s.report_dir}/${prefix}id-map.csv, ${prefix}failures.ndjson, ${prefix}summary.json${s.dry_run ? '' : ', journal.ndjson'}`);
+  if (s.stopped) lines.push(`Stopped: ${s.stopped}`);
+  return lines.join('\n');
+}
+
+interface ImportFlags extends LogFlags {
+  from: string;
+  inputFormat: 'auto' | 'raw' | 'clerk-csv';
+  report: string;
+  onConflict: OnConflict;
+  dryRun?: boolean;
+  apiUrl?: string;
+  concurrency: number;
+  rateLimit?: string;
+  externalId: ExternalIdMode;
+  maxAttempts?: number;
+  requestTimeout?: number;
+  progress: boolean;
+}
+
+export function importCommand(setExit: (code: number) => void): Command {
+  return new Command('import')
+    .description('Create users in Clerk from a file: this tool\'s raw export, any NDJSON / JSON array of Clerk Users, or the dashboard "Export users" CSV.')
+    .requiredOption('--from <file>', 'the file to import')
+    .addOption(new Option('--input-format <format>', 'auto: .csv is the dashboard CSV, anything else Clerk User JSON').choices(['auto', 'raw', 'clerk-csv']).default('auto'))
+    .option('--report <dir>', 'reports and the resume journal', './clerk-import-report')
+    .addOption(new Option('--on-conflict <what>', 'when an email, phone, username or external_id already exists').choices(['skip', 'update', 'fail']).default('skip'))
+    .option('--dry-run', 'read, validate and map every record; send nothing')
+    .addOption(new Option('--external-id <mode>', "source: the source's external_id, else its id; id: always the source id; keep: only the source's external_id").choices(['source', 'id', 'keep']).default('source'))
+    .option('--api-url <url>', `Clerk Backend API origin (env CLERK_API_URL, default ${DEFAULT_API_URL})`)
+    .option('--concurrency <n>', 'creates in flight at once (the rate limiter sets the pace)', positiveInt('--concurrency'), 8)
+    .option('--rate-limit <n[/Ns]>', 'requests per window (default from the key: sk_live_ 1000/10s, sk_test_ 100/10s)')
+    .option('--max-attempts <n>', 'attempts per request', positiveInt('--max-attempts'))
+    .option('--request-timeout <ms>', 'timeout of one request', positiveInt('--request-timeout'))
+    .option('--no-progress', 'no progress bar / progress lines')
+    .addOption(new Option('--log-format <format>', 'json lines (default when stderr is not a TTY) or pretty').choices(['json', 'pretty']))
+    .addOption(new Option('--log-level <level>').choices(['debug', 'info', 'warn', 'error']).default('info'))
+    .action(async (flags: ImportFlags) => {
+      const log = loggerFromFlags(flags);
+      const signals = abortOnSignals(log);
+      try {
+        const summary = await executeImport(
+          {
+            from: flags.from,
+            inputFormat: flags.inputFormat,
+            reportDir: flags.report,
+            onConflict: flags.onConflict,
+            dryRun: Boolean(flags.dryRun),
+            apiUrl: flags.apiUrl ?? process.env.CLERK_API_URL ?? DEFAULT_API_URL,
+            secretKey: process.env.CLERK_SECRET_KEY || undefined,
+            concurrency: flags.concurrency,
+            rateLimit: flags.rateLimit ? parseRateLimit(flags.rateLimit) : undefined,
+            externalId: flags.externalId,
+            maxAttempts: flags.maxAttempts,
+            requestTimeoutMs: flags.requestTimeout,
+            progress: flags.progress,
+          },
+          log,
+          signals.signal,
+        );
+        process.stdout.write(importSummaryText(summary) + '\n');
+        setExit(summary.counts.failed > 0 ? EXIT.REJECTED : EXIT.OK);
+      } finally {
+        signals.dispose();
+      }
+    });
+}

@@ -1,0 +1,344 @@
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import Papa from 'papaparse';
+import pLimit from 'p-limit';
+import type { ClerkClient } from '../clerk/client.js';
+import { isAmbiguous } from '../clerk/client.js';
+import type { ClerkUser } from '../clerk/types.js';
+import { abortError, EtlError, isEtlError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { RunContext, Source, SourceRecord } from '../extract/source.js';
+import { fromClerkUser, fromDashboardRow, toCreateBody, toUpdateBody, type ExternalIdMode, type ImportUser } from '../transform/import-user.js';
+import { isPlainObject, type FieldProblem } from '../transform/validate-user.js';
+import { DONE_STATES, ImportJournal, type JournalEntry } from './import-journal.js';
+
+export type OnConflict = 'skip' | 'update' | 'fail';
+
+export interface ImportOptions {
+  source: Source;
+  /** How records are read: Clerk User objects, or rows of the dashboard CSV. */
+  inputKind: 'raw' | 'clerk-csv';
+  /** Needed unless dryRun. */
+  client?: ClerkClient;
+  reportDir: string;
+  onConflict: OnConflict;
+  dryRun: boolean;
+  /**
+   * Creates in flight at once. The shared rate limiter sets the pace; this only has to cover the
+   * latency (rate × round trip). Default 8.
+   */
+  concurrency?: number;
+  externalId?: ExternalIdMode;
+  runId: string;
+  signal: AbortSignal;
+  log: Logger;
+  onProgress?: (p: { read: number; done: number; failed: number }) => void;
+}
+
+export interface ImportCounts {
+  /** Records read from the source. */
+  read: number;
+  created: number;
+  /** Existing users updated (--on-conflict update). */
+  updated: number;
+  /** Identifier already taken; left as it was (--on-conflict skip). */
+  exists: number;
+  /** Done by an earlier run (journal). */
+  already_done: number;
+  failed: number;
+  /** --dry-run: would have been sent. */
+  would_create: number;
+  /** Ambiguous creates (timeout, reset, 5xx) that turned out to have succeeded. */
+  recovered: number;
+}
+
+export interface ImportSummary {
+  run_id: string;
+  dry_run: boolean;
+  on_conflict: OnConflict;
+  source: Record<string, unknown>;
+  report_dir: string;
+  started_at: string;
+  finished_at: string;
+  duration_ms: number;
+  counts: ImportCounts;
+  /** Failures by error code (Clerk's `errors[0].code`, or ours: `RECORD_INVALID`, …). */
+  failures_by_code: Record<string, number>;
+  /** Source fields Clerk could not take, by field, over the records of this run. */
+  not_imported_by_field: Record<string, number>;
+  /** Creates (and updates) per second of this run's sending time. */
+  writes_per_second: number;
+  clerk?: Record<string, number>;
+  stopped?: string;
+}
+
+interface Failure {
+  source_id: string | null;
+  where: string;
+  field?: string;
+  code: string;
+  message: string;
+  clerk_trace_id?: string;
+  status?: number;
+  record: unknown;
+}
+
+/**
+ * The import: read → map → validate → POST /v1/users, with the shared rate limiter, bounded
+ * concurrency, a journal that makes re-runs skip what is done, and reports.
+ *
+ * Never a duplicate: a create that fails ambiguously (timeout, reset, 5xx) is followed by a lookup
+ * by external_id before anything is sent again, and so is a create that a killed run left
+ * `pending` in the journal.
+ */
+export async function runImport(options: ImportOptions): Promise<ImportSummary> {
+  const { source, reportDir, signal, log, dryRun } = options;
+  if (!dryRun && !options.client) throw new EtlError('INTERNAL', 'runImport needs a client unless dryRun.');
+  const started = Date.now();
+  const journal = dryRun ? undefined : new ImportJournal(reportDir);
+  const failuresFd = openSync(path.join(ensureDir(reportDir), dryRun ? 'dry-run-failures.ndjson' : 'failures.ndjson'), 'w');
+  const counts: ImportCounts = { read: 0, created: 0, updated: 0, exists: 0, already_done: 0, failed: 0, would_create: 0, recovered: 0 };
+  const failuresByCode: Record<string, number> = {};
+  const notImportedByField: Record<string, number> = {};
+  const dryRunRows: Array<{ source_id: string; outcome: string; not_imported: string[] }> = [];
+  const thisRunFailed = new Map<string, Failure>();
+  const seen = new Set<string>();
+  const stopper = new AbortController();
+  const runSignal = AbortSignal.any([signal, stopper.signal]);
+  let stopped: EtlError | undefined;
+  let sendingMs = 0;
+  let firstSend = 0;
+  const ctx: RunContext = { signal: runSignal, log, runId: options.runId };
+  const limit = pLimit(options.concurrency ?? 8);
+
+  const fail = (f: Failure): void => {
+    counts.failed++;
+    failuresByCode[f.code] = (failuresByCode[f.code] ?? 0) + 1;
+    writeSync(failuresFd, JSON.stringify(f) + '\n');
+    if (f.source_id) {
+      thisRunFailed.set(f.source_id, f);
+      journal?.record({ source_id: f.source_id, state: 'failed', where: f.where, code: f.code });
+    }
+    if (counts.failed <= 20) log.warn('import failed for a record', { where: f.where, source_id: f.source_id, code: f.code, message: f.message });
+  };
+  const invalid = (rec: SourceRecord, id: string | null, problems: FieldProblem[]): void =>
+    fail({
+      source_id: id,
+      where: rec.where,
+      field: problems[0]?.field,
+      code: 'RECORD_INVALID',
+      message: problems.map((p) => `${p.field}: ${p.problem}`).join('; '),
+      record: rec.value ?? rec.text ?? null,
+    });
+
+  const handle = async (rec: SourceRecord): Promise<void> => {
+    if (runSignal.aborted) return;
+    // 1. Map the record.
+    let mapped: { user?: ImportUser; problems: FieldProblem[] };
+    if (rec.error !== undefined) mapped = { problems: [{ field: '(record)', problem: rec.error }] };
+    else if (!isPlainObject(rec.value)) mapped = { problems: [{ field: '(record)', problem: 'expected a JSON object' }] };
+    else mapped = options.inputKind === 'clerk-csv' ? fromDashboardRow(rec.value as Record<string, string>) : fromClerkUser(rec.value);
+    const sourceId = mapped.user?.sourceId ?? (isPlainObject(rec.value) && typeof rec.value.id === 'string' ? rec.value.id : null);
+    if (!mapped.user) return invalid(rec, sourceId, mapped.problems);
+    const user = mapped.user;
+    if (seen.has(user.sourceId)) return invalid(rec, user.sourceId, [{ field: 'id', problem: `duplicate source id ${user.sourceId}: an earlier record of this input has it` }]);
+    seen.add(user.sourceId);
+    // 2. Skip what an earlier run finished.
+    const prior = journal?.get(user.sourceId);
+    if (prior && DONE_STATES.has(prior.state)) {
+      counts.already_done++;
+      return;
+    }
+    const { body, problems } = toCreateBody(user, { externalId: options.externalId });
+    if (problems.length) return invalid(rec, user.sourceId, problems);
+    const notImported = user.notImported.map((n) => n.field);
+    for (const f of notImported) notImportedByField[f.replace(/\[\d+\]/, '[]')] = (notImportedByField[f.replace(/\[\d+\]/, '[]')] ?? 0) + 1;
+    if (dryRun) {
+      counts.would_create++;
+      dryRunRows.push({ source_id: user.sourceId, outcome: 'would_create', not_imported: notImported });
+      return;
+    }
+    const client = options.client!;
+    if (!firstSend) firstSend = Date.now();
+    // 3. A create a killed run left pending may have happened: look before sending.
+    if (prior?.state === 'pending') {
+      const found = await findExisting(client, body, runSignal);
+      if (found) {
+        counts.created++;
+        counts.recovered++;
+        journal!.record({ source_id: user.sourceId, state: 'created', clerk_id: found.id, where: rec.where, note: 'recovered', not_imported: notImported });
+        return;
+      }
+    }
+    journal!.record({ source_id: user.sourceId, state: 'pending', where: rec.where });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await client.request<ClerkUser>('POST', '/v1/users', { body, signal: runSignal });
+        counts.created++;
+        journal!.record({ source_id: user.sourceId, state: 'created', clerk_id: res.data.id, where: rec.where, not_imported: notImported });
+        return;
+      } catch (err) {
+        if (runSignal.aborted) throw err;
+        if (isAmbiguous(err) || (isEtlError(err, 'CLERK_RATE_LIMITED') && attempt < 4)) {
+          // The create may have happened: never send it again before looking.
+          const found = isAmbiguous(err) ? await findExisting(client, body, runSignal) : undefined;
+          if (found) {
+            counts.created++;
+            counts.recovered++;
+            journal!.record({ source_id: user.sourceId, state: 'created', clerk_id: found.id, where: rec.where, note: 'recovered', not_imported: notImported });
+            return;
+          }
+          if (attempt < 4) {
+            log.warn('create was ambiguous or rate limited; the user does not exist, sending again', { source_id: user.sourceId, attempt, error: (err as Error).message });
+            continue;
+          }
+        }
+        if (isEtlError(err) && err.clerkCode === 'form_identifier_exists') {
+          await conflict(client, rec, user, body, err, notImported);
+          return;
+        }
+        const e = err as EtlError;
+        if (isEtlError(err, 'CLERK_AUTH')) throw err;
+        return fail({
+          source_id: user.sourceId,
+          where: rec.where,
+          code: e.clerkCode ?? e.code ?? 'ERROR',
+          message: e.message,
+          clerk_trace_id: e.traceId,
+          status: e.status,
+          field: paramName(e),
+          record: rec.value,
+        });
+      }
+    }
+  };
+
+  const conflict = async (client: ClerkClient, rec: SourceRecord, user: ImportUser, body: Record<string, unknown>, err: EtlError, notImported: string[]): Promise<void> => {
+    const param = paramName(err);
+    if (options.onConflict === 'fail') {
+      fail({ source_id: user.sourceId, where: rec.where, field: param, code: 'form_identifier_exists', message: err.message, clerk_trace_id: err.traceId, status: err.status, record: rec.value });
+      stopped = new EtlError('IMPORT_CONFLICT', `Stopped at ${rec.where} (${user.sourceId}): ${param ?? 'an identifier'} already exists in Clerk and --on-conflict is fail. Re-run with --on-conflict skip or update to go on; what was done is in the journal.`);
+      stopper.abort(stopped);
+      return;
+    }
+    const existing = await findExisting(client, body, runSignal, param);
+    if (options.onConflict === 'skip' || !existing) {
+      if (!existing) log.warn('identifier exists but the user holding it was not found; recorded as exists', { source_id: user.sourceId, field: param });
+      counts.exists++;
+      journal!.record({ source_id: user.sourceId, state: 'exists', clerk_id: existing?.id ?? null, where: rec.where, code: 'form_identifier_exists' });
+      return;
+    }
+    try {
+      await client.request('PATCH', `/v1/users/${encodeURIComponent(existing.id)}`, { body: toUpdateBody(body), signal: runSignal });
+      await client.request('PUT', `/v1/users/${encodeURIComponent(existing.id)}/metadata`, {
+        body: { public_metadata: body.public_metadata ?? {}, private_metadata: body.private_metadata ?? {}, unsafe_metadata: body.unsafe_metadata ?? {} },
+        signal: runSignal,
+      });
+      counts.updated++;
+      journal!.record({ source_id: user.sourceId, state: 'updated', clerk_id: existing.id, where: rec.where, not_imported: notImported });
+    } catch (e) {
+      if (runSignal.aborted) throw e;
+      const ee = e as EtlError;
+      fail({ source_id: user.sourceId, where: rec.where, code: ee.clerkCode ?? ee.code, message: `update of existing user ${existing.id} failed: ${ee.message}`, clerk_trace_id: ee.traceId, status: ee.status, field: paramName(ee), record: rec.value });
+    }
+  };
+
+  try {
+    for await (const batch of source.read(ctx)) {
+      if (runSignal.aborted) break;
+      counts.read += batch.length;
+      const t0 = Date.now();
+      const results = await Promise.allSettled(batch.map((rec) => limit(() => handle(rec))));
+      sendingMs += Date.now() - t0;
+      const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (rejected && !stopped) throw rejected.reason;
+      options.onProgress?.({ read: counts.read, done: counts.created + counts.updated + counts.exists + counts.already_done + counts.would_create, failed: counts.failed });
+      if (stopped) break;
+    }
+    if (signal.aborted) throw abortError(signal);
+  } finally {
+    closeSync(failuresFd);
+    journal?.close();
+  }
+  // Records the loop never reached (a --on-conflict fail stop) are not counted as read.
+  const finished = Date.now();
+  const summary: ImportSummary = {
+    run_id: options.runId,
+    dry_run: dryRun,
+    on_conflict: options.onConflict,
+    source: source.description,
+    report_dir: path.resolve(reportDir),
+    started_at: new Date(started).toISOString(),
+    finished_at: new Date(finished).toISOString(),
+    duration_ms: finished - started,
+    counts,
+    failures_by_code: failuresByCode,
+    not_imported_by_field: notImportedByField,
+    writes_per_second: sendingMs > 0 ? Math.round(((counts.created + counts.updated) / (sendingMs / 1000)) * 100) / 100 : 0,
+    ...(options.client ? { clerk: { ...options.client.stats } } : {}),
+    ...(stopped ? { stopped: stopped.message } : {}),
+  };
+  writeReports(reportDir, summary, journal, dryRunRows, thisRunFailed);
+  if (stopped) throw stopped;
+  return summary;
+}
+
+function ensureDir(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Clerk's `meta.param_name` of the error, e.g. `email_address`. */
+function paramName(err: EtlError): string | undefined {
+  return err.clerkParam;
+}
+
+/**
+ * The user a create may already have made, or that holds a conflicting identifier: by external_id
+ * first (this tool sets it), then by the identifier Clerk named.
+ */
+async function findExisting(client: ClerkClient, body: Record<string, unknown>, signal: AbortSignal, param?: string): Promise<ClerkUser | undefined> {
+  const first = (v: unknown): string | undefined => (Array.isArray(v) ? (v[0] as string | undefined) : typeof v === 'string' ? v : undefined);
+  const tries: Array<Record<string, string[]>> = [];
+  if (typeof body.external_id === 'string') tries.push({ external_id: ['+' + body.external_id] });
+  const byParam: Record<string, string | undefined> = {
+    email_address: first(body.email_address),
+    phone_number: first(body.phone_number),
+    username: first(body.username),
+    web3_wallet: first(body.web3_wallet),
+  };
+  if (param && byParam[param]) tries.push({ [param]: [byParam[param]!] });
+  for (const q of tries) {
+    const users = await client.listUsers({ ...q, limit: 2 }, signal);
+    if (users.length) return users[0];
+  }
+  return undefined;
+}
+
+function writeReports(
+  reportDir: string,
+  summary: ImportSummary,
+  journal: ImportJournal | undefined,
+  dryRunRows: Array<{ source_id: string; outcome: string; not_imported: string[] }>,
+  failed: Map<string, Failure>,
+): void {
+  const rows: Array<Record<string, string>> = [];
+  if (journal) {
+    for (const e of journal.entries()) rows.push(mapRow(e));
+  } else {
+    for (const r of dryRunRows) rows.push({ source_id: r.source_id, clerk_user_id: '', outcome: r.outcome, not_imported: r.not_imported.join(';') });
+    for (const [id, f] of failed) rows.push({ source_id: id, clerk_user_id: '', outcome: 'failed', not_imported: '', error_code: f.code } as Record<string, string>);
+  }
+  const csv = Papa.unparse(
+    rows.map((r) => [r.source_id, r.clerk_user_id, r.outcome, r.not_imported]),
+    { header: false, newline: '\r\n' },
+  );
+  const file = summary.dry_run ? 'dry-run-id-map.csv' : 'id-map.csv';
+  writeFileSync(path.join(reportDir, file), 'source_id,clerk_user_id,outcome,not_imported\r\n' + (csv ? csv + '\r\n' : ''));
+  writeFileSync(path.join(reportDir, summary.dry_run ? 'dry-run-summary.json' : 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+}
+
+function mapRow(e: JournalEntry): Record<string, string> {
+  const outcome = e.state === 'pending' ? 'unknown' : e.state;
+  return { source_id: e.source_id, clerk_user_id: e.clerk_id ?? '', outcome, not_imported: (e.not_imported ?? []).join(';') };
+}
