@@ -19,6 +19,8 @@ interface RawFlags {
   faultRateReset?: string;
   faultRate429?: string;
   faultRateTruncate?: string;
+  faultRateAfterCreate?: string;
+  userQuota?: string;
   faultSeed?: string;
   inclusiveBounds?: boolean;
   secretKey?: string;
@@ -68,6 +70,7 @@ export function emulatorOptionsFromFlags(flags: RawFlags, env: Record<string, st
     rateReset: probability('--fault-rate-reset', flags.faultRateReset),
     rate429: probability('--fault-rate-429', flags.faultRate429),
     rateTruncate: probability('--fault-rate-truncate', flags.faultRateTruncate),
+    rateAfterCreate: probability('--fault-rate-after-create', flags.faultRateAfterCreate),
     seed: flags.faultSeed === undefined ? undefined : int('--fault-seed', flags.faultSeed, -(2 ** 31), 2 ** 32 - 1),
   };
   const sum = (faults.rate5xx ?? 0) + (faults.rateReset ?? 0) + (faults.rate429 ?? 0) + (faults.rateTruncate ?? 0);
@@ -83,6 +86,7 @@ export function emulatorOptionsFromFlags(flags: RawFlags, env: Record<string, st
     rateLimit,
     latencyMs: int('--latency-ms', flags.latencyMs, 0, 600_000),
     inclusiveBounds: flags.inclusiveBounds === true,
+    userQuota: flags.userQuota === undefined ? undefined : int('--user-quota', flags.userQuota, 0, MAX_USERS * 10),
     secretKey,
     faults,
   };
@@ -106,6 +110,8 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
     .option('--fault-rate-reset <p>', 'probability of a connection closed mid-body')
     .option('--fault-rate-429 <p>', 'probability of an injected 429 with Retry-After: 1')
     .option('--fault-rate-truncate <p>', 'probability of a 200 whose JSON body is cut off')
+    .option('--fault-rate-after-create <p>', 'probability that POST /v1/users creates the user, then answers 500 or drops the connection')
+    .option('--user-quota <n>', "most users the instance holds (Clerk's development instances: 500); more creates get 403 user_quota_exceeded")
     .option('--fault-seed <n>', 'seed of the random faults (default: --seed)')
     .option('--inclusive-bounds', 'make created_at_after/_before (and the other _after/_before filters) include the bound; Clerk\'s behaviour is undocumented, default exclusive')
     .option('--secret-key <key>', `the bearer key to accept (default: CLERK_SECRET_KEY, else ${BUILTIN_KEY})`)

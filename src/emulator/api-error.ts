@@ -81,4 +81,63 @@ export const apiErrors = {
     new ApiError(422, 'form_conditional_param_disallowed', 'is not allowed', `\`${name}\` isn't allowed when \`${left}\` is ${right}.`, param(name)),
   /** [FormMissingResource] */
   resourceMissing: (name: string) => new ApiError(422, 'form_resource_not_found', 'is missing', `The resource associated with the supplied ${name} was not found.`, param(name)),
+
+  // --- request bodies (POST/PATCH/PUT) ---------------------------------------------------------
+
+  /** [InvalidRequestBody] the body is not JSON, or not a JSON object. */
+  bodyInvalid: () => new ApiError(400, 'request_body_invalid', 'Request body invalid', 'The request body is invalid. Please consult the API documentation for more information.'),
+  /** [UnsupportedContentType] */
+  contentType: (actual: string) =>
+    new ApiError(415, 'unsupported_content_type', 'Content-Type is unsupported', `Content-Type ${actual} is unsupported. You should use application/json instead.`),
+  /** [RequestBodyTooLarge] */
+  bodyTooLarge: (max: number) => new ApiError(413, 'request_body_too_large', 'Request body too large', `The request body exceeds the maximum allowed size of ${max} bytes.`),
+  /**
+   * [FailedToParseRequestBody] a body field of the wrong JSON type: the catalogue's error for a failed JSON
+   * decode (code form_param_value_invalid). The catalogue gives it no meta; the emulator adds `param_name`.
+   */
+  bodyType: (name: string, received: string, expected: string) =>
+    new ApiError(422, 'form_param_value_invalid', 'is invalid', `${name} is invalid. Received ${received}, must be of type ${expected}.`, param(name)),
+  /** [FormNilParameter] null for a body field the spec does not mark nullable (catalogue messages are empty). */
+  paramNil: (name: string) => new ApiError(422, 'form_param_nil', 'is invalid', `${name} cannot be null.`, param(name)),
+  /** [FormInvalidEmailAddress] */
+  emailFormat: (name: string) => new ApiError(422, 'form_param_format_invalid', 'is invalid', `${name} must be a valid email address.`, param(name)),
+  /** [FormInvalidPhoneNumber] */
+  phoneFormat: (name: string) => new ApiError(422, 'form_param_format_invalid', 'is invalid', `${name} must be a valid phone number according to E.164 international standard.`, param(name)),
+  /** [FormInvalidWeb3WalletAddress] */
+  web3Format: (name: string) => new ApiError(422, 'form_param_format_invalid', 'is invalid', `${name} must be a valid web3 wallet address.`, param(name)),
+  /** [FormInvalidParameterFormatBCP47] */
+  localeFormat: (name: string) => new ApiError(422, 'form_param_format_invalid', 'is invalid', `${name} must be a valid BCP-47 language tag.`, param(name)),
+  /** [FormInvalidTime] */
+  invalidTime: (name: string) =>
+    new ApiError(422, 'form_param_invalid_time', 'invalid format', `${name} must contain a datetime specified in RFC3339 format (e.g. \`2022-10-20T10:00:27.645Z\`).`, param(name)),
+  /** [FormParameterArrayLengthMismatch] */
+  arrayLengthMismatch: (name: string, other: string) =>
+    new ApiError(422, 'form_param_array_length_mismatch', 'length mismatch', `${name} must contain exactly one item for each item in ${other}.`, param(name)),
+  /** [FormPasswordDigestInvalid] (catalogue messages are empty). */
+  digestInvalid: (hasher: string) =>
+    new ApiError(422, 'form_password_digest_invalid_code', 'is invalid', `The password digest does not have the format the ${hasher} hasher expects.`, param('password_digest')),
+  /** [FormInvalidPasswordLengthTooShort] (catalogue messages are empty; Clerk's UI text). */
+  passwordTooShort: (min: number) =>
+    new ApiError(422, 'form_password_length_too_short', `Passwords must be ${min} characters or more.`, `Passwords must be ${min} characters or more.`, param('password')),
+  /** [InvalidTOTPSecret] (the catalogue gives no meta; the emulator adds `param_name`). */
+  totpInvalid: () => new ApiError(422, 'invalid_totp_secret_code', 'invalid TOTP secret', 'The TOTP secret is invalid, please provide a valid one base32 encoded', param('totp_secret')),
+  /** [FormIdentifierExists] (catalogue messages are empty; Clerk's sign-up text). */
+  identifierExists: (name: string) => {
+    const what = IDENTIFIER_NAMES[name] ?? name;
+    return new ApiError(422, 'form_identifier_exists', `That ${what} is taken. Please try another.`, `That ${what} is taken. Please try another.`, param(name));
+  },
+  /** [UserDataMissing] meta `param_names`: what is missing. */
+  dataMissing: (names: readonly string[]) =>
+    new ApiError(422, 'form_data_missing', 'missing data', `${JSON.stringify(names.join(', '))} data doesn't match user requirements set for this instance`, { param_names: [...names] }),
+  /** [UserQuotaExceeded] */
+  userQuota: (max: number) =>
+    new ApiError(403, 'user_quota_exceeded', 'user quota exceeded', `You have reached your limit of ${max} users. You can remove the user limit by upgrading to a paid plan or using a production instance.`),
+};
+
+const IDENTIFIER_NAMES: Record<string, string> = {
+  email_address: 'email address',
+  phone_number: 'phone number',
+  username: 'username',
+  web3_wallet: 'web3 wallet',
+  external_id: 'external ID',
 };

@@ -1,7 +1,23 @@
-import { Random } from './random.js';
+import { Random, deriveSeed } from './random.js';
 
-/** A fault the emulator can inject into a `/v1/users*` response. */
-export type Fault = '429' | '500' | '502' | '503' | 'reset' | 'truncate' | { slowMs: number };
+/**
+ * A fault the emulator can inject into a `/v1/users*` response (reads and writes alike).
+ *
+ * - `'429'`, `'500'`, `'502'`, `'503'`: answered instead of the request, which is not performed (no write happens).
+ * - `'reset'`, `'truncate'`: the request is performed (a write happens), then its response is mangled
+ *   (see {@link FaultOptions}).
+ * - `'500-after-create'`: the request is performed (a create, update or delete happens), then the
+ *   emulator answers a 500 `internal_clerk_error` instead of the real response.
+ * - `'reset-after-create'`: the request is performed, then the connection is destroyed before any
+ *   byte of the response is sent.
+ *   These two make an ambiguous write: the client cannot know the user exists. They are named after
+ *   the create they are for, but apply to whatever request they hit.
+ * - `{ slowMs }`: the response is delayed.
+ */
+export type Fault = '429' | '500' | '502' | '503' | 'reset' | 'truncate' | '500-after-create' | 'reset-after-create' | { slowMs: number };
+
+/** The faults that let the request run first. */
+export type AfterFault = '500-after-create' | 'reset-after-create';
 
 /** Random faults: probabilities per request, drawn from a seeded PRNG (so a run is reproducible). */
 export interface FaultOptions {
@@ -21,6 +37,12 @@ export interface FaultOptions {
   seed?: number;
   /** `Retry-After` of an injected 429, whole seconds. Default 1. */
   retryAfterSeconds?: number;
+  /**
+   * Probability that a `POST /v1/users` that drew no other fault gets an ambiguous outcome: the user is
+   * created, then the emulator answers 500 or destroys the connection (equally likely; see {@link Fault}).
+   * Drawn from its own seeded stream, so it does not shift the other faults' sequence. Default 0.
+   */
+  rateAfterCreate?: number;
 }
 
 const RATE_KEYS = ['rate429', 'rate5xx', 'rateReset', 'rateTruncate', 'rateSlow'] as const;
@@ -34,6 +56,8 @@ export function faultOptionsProblem(o: FaultOptions): string | null {
     sum += v;
   }
   if (sum > 1) return `the fault probabilities add up to ${sum}, more than 1`;
+  const after = o.rateAfterCreate ?? 0;
+  if (!(typeof after === 'number' && after >= 0 && after <= 1)) return `faults.rateAfterCreate must be a probability between 0 and 1, got ${String(after)}`;
   if (o.slowMs !== undefined && !(Number.isFinite(o.slowMs) && o.slowMs >= 0)) return `faults.slowMs must be >= 0, got ${o.slowMs}`;
   if (o.retryAfterSeconds !== undefined && !(Number.isInteger(o.retryAfterSeconds) && o.retryAfterSeconds >= 0)) return `faults.retryAfterSeconds must be a whole number >= 0, got ${o.retryAfterSeconds}`;
   return null;
@@ -45,9 +69,13 @@ export class FaultInjector {
   private readonly rng: Random;
   private readonly thresholds: number[];
   private readonly slowMs: number;
+  private readonly afterRng: Random;
+  private readonly rateAfterCreate: number;
 
   constructor(options: FaultOptions, defaultSeed: number) {
     this.rng = new Random(options.seed ?? defaultSeed);
+    this.afterRng = new Random(deriveSeed(options.seed ?? defaultSeed, 7));
+    this.rateAfterCreate = options.rateAfterCreate ?? 0;
     let acc = 0;
     this.thresholds = RATE_KEYS.map((k) => (acc += options[k] ?? 0));
     this.slowMs = options.slowMs ?? 2000;
@@ -57,7 +85,21 @@ export class FaultInjector {
     this.queue.push(...faults);
   }
 
-  next(): Fault | null {
+  /**
+   * The fault of the next request; `create` marks a `POST /v1/users` (eligible for `rateAfterCreate`),
+   * `write` any POST/PATCH/PUT/DELETE.
+   */
+  next(create = false, write = create): Fault | null {
+    // An after-write fault waits in the queue for the next write: a lookup in between must not use it up.
+    const head = this.queue[0];
+    if (!write && (head === '500-after-create' || head === 'reset-after-create')) return null;
+    const regular = this.nextRegular();
+    if (regular !== null || !create || this.rateAfterCreate === 0) return regular;
+    if (!this.afterRng.chance(this.rateAfterCreate)) return null;
+    return this.afterRng.chance(0.5) ? '500-after-create' : 'reset-after-create';
+  }
+
+  private nextRegular(): Fault | null {
     const queued = this.queue.shift();
     if (queued !== undefined) return queued;
     if ((this.thresholds[this.thresholds.length - 1] as number) === 0) return null;

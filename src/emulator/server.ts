@@ -7,14 +7,17 @@ import { silentLogger, type Logger } from '../log.js';
 import { ApiError, apiErrors } from './api-error.js';
 import { FaultInjector, faultOptionsProblem, type Fault, type FaultOptions } from './faults.js';
 import { generateUserStream } from './generate.js';
+import { Random, deriveSeed } from './random.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
 import { UserStore } from './store.js';
 import { countUsers, listUsers, parseCountFilter, parseListQuery } from './user-query.js';
+import { createUser, readJsonBody, updateMetadata, updateUser, type WriteEnv } from './user-write.js';
 
 /**
  * A local Clerk Backend API for users (see shared/DESIGN.md, "The emulator"): bearer-key auth,
  * Clerk's error shape, Clerk's rate limits with 429 + Retry-After, injected faults, and
- * `GET /v1/users`, `/v1/users/count`, `/v1/users/{id}` faithful to shared/clerk.
+ * `GET /v1/users`, `/v1/users/count`, `/v1/users/{id}`, `POST /v1/users`, `PATCH` / `DELETE /v1/users/{id}`,
+ * `PATCH` / `PUT /v1/users/{id}/metadata` faithful to shared/clerk (write rules: user-write.ts).
  */
 export interface EmulatorOptions {
   /** TCP port; 0 picks a free one. Default 0. */
@@ -39,8 +42,26 @@ export interface EmulatorOptions {
    * (what it has said points to exclusive). Default false (exclusive).
    */
   inclusiveBounds?: boolean;
-  /** Random faults on `/v1/users*` requests; see also {@link RunningEmulator.injectNext}. Default none. */
+  /** Random faults on `/v1/users*` requests, reads and writes; see also {@link RunningEmulator.injectNext}. Default none. */
   faults?: FaultOptions;
+  /**
+   * Max users of the instance: a create beyond it is a 403 `user_quota_exceeded`. Clerk's development
+   * instances cap at 500 (per Clerk's migration tool). Default unlimited.
+   */
+  userQuota?: number;
+  /**
+   * Per-user limit of `PATCH /v1/users/{id}` and `PATCH|PUT /v1/users/{id}/metadata` together (Clerk:
+   * 10 requests / 10 s per user), on top of the instance limit. Default: 10 / 10 s when `rateLimit` is
+   * not 'off', else 'off'.
+   */
+  userRateLimit?: 'off' | { requests: number; windowMs: number };
+  /**
+   * Whether the instance requires a password: a create without `password` / `password_digest` then needs
+   * `skip_password_requirement: true` (else 422 `form_data_missing`). Default false.
+   */
+  requirePassword?: boolean;
+  /** Clock of the timestamps written on creates and updates, Unix ms. Default Date.now. */
+  now?: () => number;
   /** Request log (debug level) and start-up line (info). Default silent. */
   log?: Logger;
 }
@@ -52,9 +73,17 @@ export interface EmulatorStats {
   /** Responses by status code ('200', '401', '429', …). A reset counts under the status it started to send. */
   byStatus: Record<string, number>;
   /** Faults injected (queued or random). */
-  injected: { '429': number; '5xx': number; reset: number; truncate: number; slow: number };
-  /** Requests refused by the rate limit (not counting injected 429s). */
+  injected: { '429': number; '5xx': number; reset: number; truncate: number; slow: number; '500-after-create': number; 'reset-after-create': number };
+  /** Requests refused by the rate limit, instance or per-user (not counting injected 429s). */
   rateLimited: number;
+  /** Requests with a writing method (POST, PATCH, PUT, DELETE), whatever their outcome (401, 404, 422, 429 included). */
+  writes: number;
+  /** Users created (also when an injected fault then hid the response). */
+  creates: number;
+  /** Users updated: `PATCH /v1/users/{id}` and metadata PATCH/PUT that succeeded. */
+  updates: number;
+  /** Users deleted. */
+  deletes: number;
 }
 
 export interface RunningEmulator {
@@ -65,7 +94,7 @@ export interface RunningEmulator {
   /** The users; writes are visible to the next request. */
   store: UserStore;
   stats: EmulatorStats;
-  /** Queue faults for the next `/v1/users*` requests, one per request, before any random fault. */
+  /** Queue faults for the next `/v1/users*` requests (reads or writes), one per request, before any random fault. */
   injectNext(...faults: Fault[]): void;
   /** Stop listening and close every connection, keep-alive ones included. */
   close(): Promise<void>;
@@ -86,6 +115,11 @@ export interface RouteContext {
   params: Record<string, string>;
   store: UserStore;
   inclusiveBounds: boolean;
+  /** The request's API version (header or query), or null when none was sent. */
+  apiVersion: string | null;
+  /** Clock, id source and instance settings for writes. */
+  env: WriteEnv;
+  stats: EmulatorStats;
 }
 
 /** A response before it is sent (faults may mangle it). */
@@ -104,16 +138,20 @@ interface Route {
   handler: Handler;
   /** Whether injected faults apply (the `/v1/users*` routes). */
   faultable: boolean;
+  /** Whether Clerk's per-user limit applies (keyed by `:user_id`). */
+  perUser: boolean;
 }
 
-function route(method: string, path: string, handler: Handler, faultable = true): Route {
+function route(method: string, path: string, handler: Handler, options: { faultable?: boolean; perUser?: boolean } = {}): Route {
   const keys: string[] = [];
   const source = path.replace(/:([a-z_]+)/g, (_m, key: string) => {
     keys.push(key);
     return '([^/]+)';
   });
-  return { method, pattern: new RegExp(`^${source}$`), keys, handler, faultable };
+  return { method, pattern: new RegExp(`^${source}$`), keys, handler, faultable: options.faultable ?? true, perUser: options.perUser ?? false };
 }
+
+const WRITE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 const OPEN = Buffer.from('[');
@@ -128,10 +166,21 @@ function errorReply(err: ApiError): Reply {
   return { ...jsonReply(err.status, err.toBody()), headers: err.headers };
 }
 
-/**
- * The routes, first match wins. Later issues add `POST /v1/users`, `PATCH`/`DELETE /v1/users/:user_id`,
- * `PATCH|PUT /v1/users/:user_id/metadata` here.
- */
+function storedUser(ctx: RouteContext): ClerkUser {
+  const id = ctx.params.user_id as string;
+  const user = ctx.store.get(id);
+  if (!user) throw apiErrors.userNotFound(id);
+  return user;
+}
+
+/** Store an updated user and answer it. */
+function saveUpdate(ctx: RouteContext, user: ClerkUser): Reply {
+  ctx.store.replace(user);
+  ctx.stats.updates++;
+  return { status: 200, body: (ctx.store.row(user.id) as { json: Buffer }).json };
+}
+
+/** The routes, first match wins. */
 const ROUTES: Route[] = [
   route('GET', '/v1/users', (ctx) => {
     const page = listUsers(ctx.store, parseListQuery(ctx.url.searchParams, ctx));
@@ -153,6 +202,41 @@ const ROUTES: Route[] = [
     if (!row) throw apiErrors.userNotFound(id);
     return { status: 200, body: row.json };
   }),
+  route('POST', '/v1/users', async (ctx) => {
+    const body = await readJsonBody(ctx.req);
+    const { user, secrets } = createUser(body, ctx.env);
+    ctx.store.add(user);
+    ctx.store.setSecrets(user.id, secrets);
+    ctx.stats.creates++;
+    return { status: 200, body: (ctx.store.row(user.id) as { json: Buffer }).json };
+  }),
+  route(
+    'PATCH',
+    '/v1/users/:user_id',
+    async (ctx) => {
+      const current = storedUser(ctx); // 404 before any body problem
+      const body = await readJsonBody(ctx.req);
+      const { user, secrets } = updateUser(current, ctx.store.secretsOf(current.id) ?? { has_password: false }, body, ctx.env, ctx.apiVersion);
+      const reply = saveUpdate(ctx, user);
+      ctx.store.setSecrets(user.id, secrets);
+      return reply;
+    },
+    { perUser: true },
+  ),
+  route('DELETE', '/v1/users/:user_id', (ctx) => {
+    const id = ctx.params.user_id as string;
+    if (!ctx.store.delete(id)) throw apiErrors.userNotFound(id);
+    ctx.stats.deletes++;
+    return jsonReply(200, { object: 'user', id, deleted: true });
+  }),
+  route('PATCH', '/v1/users/:user_id/metadata', async (ctx) => {
+    const current = storedUser(ctx);
+    return saveUpdate(ctx, updateMetadata(current, await readJsonBody(ctx.req), true, ctx.env));
+  }, { perUser: true }),
+  route('PUT', '/v1/users/:user_id/metadata', async (ctx) => {
+    const current = storedUser(ctx);
+    return saveUpdate(ctx, updateMetadata(current, await readJsonBody(ctx.req), false, ctx.env));
+  }, { perUser: true }),
 ];
 
 function matchRoute(method: string, path: string): { route: Route; params: Record<string, string> } | null {
@@ -190,6 +274,12 @@ function checkOptions(o: EmulatorOptions): void {
     throw invalid(`rateLimit needs requests >= 1 and windowMs > 0, got ${JSON.stringify(rl)}`);
   }
   if (typeof rl === 'string' && !['prod', 'dev', 'off'].includes(rl)) throw invalid(`rateLimit must be prod, dev, off or {requests, windowMs}, got ${rl}`);
+  const url = o.userRateLimit;
+  if (typeof url === 'object' && !(Number.isInteger(url.requests) && url.requests >= 1 && Number.isFinite(url.windowMs) && url.windowMs > 0)) {
+    throw invalid(`userRateLimit needs requests >= 1 and windowMs > 0, got ${JSON.stringify(url)}`);
+  }
+  if (typeof url === 'string' && url !== 'off') throw invalid(`userRateLimit must be off or {requests, windowMs}, got ${url}`);
+  if (o.userQuota !== undefined && !(Number.isSafeInteger(o.userQuota) && o.userQuota >= 0)) throw invalid(`userQuota must be a whole number >= 0, got ${o.userQuota}`);
   const problem = o.faults ? faultOptionsProblem(o.faults) : null;
   if (problem) throw invalid(problem);
 }
@@ -210,6 +300,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const rl = options.rateLimit ?? 'off';
   const limit = rl === 'off' ? null : typeof rl === 'string' ? RATE_LIMITS[rl] : rl;
   const limiter = limit ? new SlidingWindowLimiter(limit.requests, limit.windowMs) : null;
+  const userLimit = options.userRateLimit ?? (limit ? { requests: 10, windowMs: 10_000 } : 'off');
+  const userLimiter = userLimit === 'off' ? null : new SlidingWindowLimiter(userLimit.requests, userLimit.windowMs);
   const faults = new FaultInjector(options.faults ?? {}, seed);
   const retryAfterSeconds = options.faults?.retryAfterSeconds ?? 1;
 
@@ -221,7 +313,31 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     throw invalid(`cannot load the users: ${err instanceof Error ? err.message : String(err)}`);
   }
 
-  const stats: EmulatorStats = { requests: 0, byStatus: {}, injected: { '429': 0, '5xx': 0, reset: 0, truncate: 0, slow: 0 }, rateLimited: 0 };
+  const stats: EmulatorStats = {
+    requests: 0,
+    byStatus: {},
+    injected: { '429': 0, '5xx': 0, reset: 0, truncate: 0, slow: 0, '500-after-create': 0, 'reset-after-create': 0 },
+    rateLimited: 0,
+    writes: 0,
+    creates: 0,
+    updates: 0,
+    deletes: 0,
+  };
+
+  // Ids of created users and identifications: seeded, so a run is reproducible; never one already stored.
+  const idRng = new Random(deriveSeed(seed, 11));
+  const env: WriteEnv = {
+    store,
+    now: options.now ?? Date.now,
+    newId: (prefix) => {
+      for (;;) {
+        const id = prefix + idRng.base62(27);
+        if (prefix !== 'user_' || !store.has(id)) return id;
+      }
+    },
+    userQuota: options.userQuota ?? Number.POSITIVE_INFINITY,
+    requirePassword: options.requirePassword ?? false,
+  };
 
   // Pending delays, so close() can cut them short.
   const pending = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
@@ -259,6 +375,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     res.write(reply.body.subarray(0, Math.floor(reply.body.length / 2)), () => res.socket?.destroy());
   };
 
+  /** Nothing at all: the connection is destroyed (the request was performed). */
+  const sendNothing = (res: ServerResponse): void => {
+    if (gone(res)) return;
+    res.socket?.destroy();
+    res.destroy();
+  };
+
   /** A chunked body (no Content-Length) cut mid-JSON, ended cleanly: the client sees a complete, invalid response. */
   const sendTruncated = (res: ServerResponse, reply: Reply): void => {
     if (gone(res)) return;
@@ -279,6 +402,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     stats.requests++;
+    if (WRITE_METHODS.has(req.method ?? '')) stats.writes++;
     const started = Date.now();
     if (latencyMs > 0) await sleep(latencyMs);
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
@@ -312,7 +436,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       return done(errorReply(apiErrors.apiVersionInvalid(`unknown version ${JSON.stringify(version.slice(0, 40))}`)));
     }
 
-    const fault = match.route.faultable ? faults.next() : null;
+    if (userLimiter && match.route.perUser) {
+      const wait = userLimiter.take(match.params.user_id as string);
+      if (wait > 0) {
+        stats.rateLimited++;
+        return done(errorReply(apiErrors.tooManyRequests(Math.max(1, Math.ceil(wait / 1000)))));
+      }
+    }
+
+    const isCreate = method === 'POST' && url.pathname === '/v1/users';
+    const fault = match.route.faultable ? faults.next(isCreate, method !== 'GET') : null;
     if (fault === '429') {
       stats.injected['429']++;
       return done(errorReply(apiErrors.tooManyRequests(retryAfterSeconds)));
@@ -328,7 +461,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
     let reply: Reply;
     try {
-      reply = await match.route.handler({ req, url, params: match.params, store, inclusiveBounds });
+      reply = await match.route.handler({ req, url, params: match.params, store, inclusiveBounds, apiVersion: version, env, stats });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       reply = errorReply(err);
@@ -340,6 +473,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     if (fault === 'truncate') {
       stats.injected.truncate++;
       return done(reply, sendTruncated);
+    }
+    if (fault === '500-after-create') {
+      stats.injected['500-after-create']++;
+      return done(errorReply(apiErrors.internal(500)));
+    }
+    if (fault === 'reset-after-create') {
+      stats.injected['reset-after-create']++;
+      return done(reply, sendNothing);
     }
     done(reply);
   };

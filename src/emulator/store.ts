@@ -49,15 +49,56 @@ export function providerKey(provider: string, providerUserId: string): string {
   return `${provider}\u0000${providerUserId}`;
 }
 
+/** What a user's JSON does not show: kept by the store for tests (see {@link UserStore.secretsOf}). */
+export interface UserSecrets {
+  password_digest?: string;
+  password_hasher?: string;
+  totp_secret?: string;
+  backup_codes?: string[];
+  /** True when a plaintext `password` was set (the password itself is not kept). A digest shows as `password_digest`. */
+  has_password: boolean;
+}
+
+/**
+ * Identifiers that must be unique across the instance, named by their create parameter.
+ * Values are compared normalised (see {@link normalizeIdentifier}).
+ */
+export type IdentifierKind = 'email_address' | 'phone_number' | 'username' | 'web3_wallet' | 'external_id';
+
+/**
+ * The comparison form of an identifier: email addresses and usernames case-insensitively, Ethereum
+ * wallets (`0x…`) case-insensitively (hex digits; the mixed case is only a checksum), the rest exactly.
+ */
+export function normalizeIdentifier(kind: IdentifierKind, value: string): string {
+  switch (kind) {
+    case 'email_address':
+    case 'username':
+      return value.toLowerCase();
+    case 'web3_wallet':
+      return /^0x/i.test(value) ? value.toLowerCase() : value;
+    default:
+      return value;
+  }
+}
+
 /**
  * In-memory users, kept sorted by (created_at, id) ascending: the order `+created_at` lists them in,
  * and the exact reverse of `-created_at` (ties broken by id in the same direction as the sort).
  * Lookups by id are O(1), created_at bounds and cursor positions O(log n).
+ *
+ * Writes ({@link add}, {@link replace}, {@link delete}) keep every index right for the next read:
+ * the (created_at, id) array, the per-field sort orders already built for `order_by` (binary search +
+ * splice each), and the identifier index used for uniqueness. Each write is O(log n) searches plus an
+ * O(n) array memmove per built index: ~0.1 ms at 100k users, a few ms at 1M — fine for an emulator's
+ * write rates (the 1000 requests / 10 s limit), not for bulk loading (use the constructor).
  */
 export class UserStore {
   private rows: UserRow[] = [];
   private readonly byId = new Map<string, UserRow>();
   private readonly sorted = new Map<OrderField, UserRow[]>();
+  private readonly secrets = new Map<string, UserSecrets>();
+  /** kind → normalised value → user id. Built on first use (one pass over all users), then kept up to date. */
+  private identifiers: Map<IdentifierKind, Map<string, string>> | null = null;
 
   /** Load `users` (any order). Throws on a duplicate or malformed user. */
   constructor(users: Iterable<ClerkUser> = []) {
@@ -75,30 +116,31 @@ export class UserStore {
     return this.rows.length;
   }
 
-  /** Insert a user. Throws if its id already exists. O(log n) search plus an array insert (memmove). */
+  /** Insert a user. Throws if its id already exists. O(log n) search plus an array insert (memmove) per index. */
   add(user: ClerkUser): void {
     const row = toRow(user);
     if (this.byId.has(row.id)) throw new Error(`duplicate user id ${row.id}`);
-    this.byId.set(row.id, row);
-    this.rows.splice(this.insertionPoint(row), 0, row);
-    this.sorted.clear();
+    row.details = toDetails(user as Record<string, unknown>);
+    this.insertRow(row);
   }
 
-  /** Replace a stored user (same id; created_at may change). Returns false if the id is unknown. */
+  /** Replace a stored user (same id; created_at may change). Its secrets are kept. Returns false if the id is unknown. */
   replace(user: ClerkUser): boolean {
-    if (!this.byId.has(user.id)) return false;
-    this.delete(user.id);
-    this.add(user);
+    const old = this.byId.get(user.id);
+    if (!old) return false;
+    const row = toRow(user);
+    row.details = toDetails(user as Record<string, unknown>);
+    this.removeRow(old);
+    this.insertRow(row);
     return true;
   }
 
-  /** Remove a user. Returns false if the id is unknown. */
+  /** Remove a user and its secrets. Returns false if the id is unknown. */
   delete(id: string): boolean {
     const row = this.byId.get(id);
     if (!row) return false;
-    this.rows.splice(this.positionOf(row), 1);
-    this.byId.delete(id);
-    this.sorted.clear();
+    this.removeRow(row);
+    this.secrets.delete(id);
     return true;
   }
 
@@ -115,6 +157,28 @@ export class UserStore {
   /** Copies of all users, sorted by (created_at, id) ascending. Parses every user: for tests and small stores. */
   all(): ClerkUser[] {
     return this.rows.map((r) => JSON.parse(r.json.toString('utf8')) as ClerkUser);
+  }
+
+  /** A copy of what the user's JSON does not show (password digest and hasher, TOTP secret, backup codes), or undefined for an unknown id. */
+  secretsOf(userId: string): UserSecrets | undefined {
+    if (!this.byId.has(userId)) return undefined;
+    const s = this.secrets.get(userId) ?? { has_password: false };
+    return { ...s, ...(s.backup_codes ? { backup_codes: [...s.backup_codes] } : {}) };
+  }
+
+  /** Set a stored user's secrets (replaces them). Throws for an unknown id. */
+  setSecrets(userId: string, secrets: UserSecrets): void {
+    if (!this.byId.has(userId)) throw new Error(`no user ${userId}`);
+    this.secrets.set(userId, { ...secrets, ...(secrets.backup_codes ? { backup_codes: [...secrets.backup_codes] } : {}) });
+  }
+
+  /**
+   * The id of the user holding `value` (compared per {@link normalizeIdentifier}), or undefined.
+   * The first call indexes every user (parses all JSON once: ~1 s per 100k users).
+   * If the loaded users already share an identifier, the index keeps one of them.
+   */
+  ownerOf(kind: IdentifierKind, value: string): string | undefined {
+    return this.identifierIndex().get(kind)?.get(normalizeIdentifier(kind, value));
   }
 
   // --- for the list engine -------------------------------------------------------------------
@@ -155,8 +219,8 @@ export class UserStore {
 
   /**
    * Rows sorted by `field` ascending, nulls last, ties by id ascending (descending order is the
-   * exact reverse, i.e. nulls first, like PostgreSQL). Built on first use, O(n log n), and dropped
-   * on any write. Strings compare by UTF-16 code unit.
+   * exact reverse, i.e. nulls first, like PostgreSQL). Built on first use, O(n log n), then kept
+   * sorted through writes. Strings compare by UTF-16 code unit.
    */
   rowsBy(field: OrderField): readonly UserRow[] {
     if (field === 'created_at') return this.rows;
@@ -164,18 +228,72 @@ export class UserStore {
     if (!out) {
       const key = SORT_KEYS[field];
       const keyed = this.rows.map((row) => ({ row, key: key(this.details(row)) }));
-      keyed.sort((a, b) => {
-        if (a.key !== b.key) {
-          if (a.key === null) return 1;
-          if (b.key === null) return -1;
-          return a.key < b.key ? -1 : 1;
-        }
-        return a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0;
-      });
+      keyed.sort((a, b) => compareKeyed(a.key, a.row.id, b.key, b.row.id));
       out = keyed.map((k) => k.row);
       this.sorted.set(field, out);
     }
     return out;
+  }
+
+  // --- keeping the indexes right -------------------------------------------------------------
+
+  private insertRow(row: UserRow): void {
+    this.byId.set(row.id, row);
+    this.rows.splice(this.insertionPoint(row), 0, row);
+    for (const [field, list] of this.sorted) list.splice(this.sortedBound(list, field, row), 0, row);
+    if (this.identifiers) {
+      for (const [kind, value] of identifiersOf(this.details(row))) {
+        const index = this.identifiers.get(kind) as Map<string, string>;
+        if (!index.has(value)) index.set(value, row.id);
+      }
+    }
+  }
+
+  private removeRow(row: UserRow): void {
+    this.rows.splice(this.positionOf(row), 1);
+    for (const [field, list] of this.sorted) {
+      const i = this.sortedBound(list, field, row) - 1;
+      if (list[i] !== row) throw new Error(`row ${row.id} is not in the ${field} order`);
+      list.splice(i, 1);
+    }
+    if (this.identifiers) {
+      for (const [kind, value] of identifiersOf(this.details(row))) {
+        const index = this.identifiers.get(kind) as Map<string, string>;
+        if (index.get(value) === row.id) index.delete(value);
+      }
+    }
+    this.byId.delete(row.id);
+  }
+
+  private identifierIndex(): Map<IdentifierKind, Map<string, string>> {
+    if (!this.identifiers) {
+      const index = new Map<IdentifierKind, Map<string, string>>(IDENTIFIER_KINDS.map((k) => [k, new Map<string, string>()]));
+      for (const row of this.rows) {
+        // Parsed without caching the details: at 1M users the cache would cost ~0.5 GB of heap.
+        const details = row.details ?? toDetails(JSON.parse(row.json.toString('utf8')) as Record<string, unknown>);
+        for (const [kind, value] of identifiersOf(details)) {
+          const map = index.get(kind) as Map<string, string>;
+          if (!map.has(value)) map.set(value, row.id);
+        }
+      }
+      this.identifiers = index;
+    }
+    return this.identifiers;
+  }
+
+  /** Index after the last row of `list` that sorts <= `row` by (field key, id). */
+  private sortedBound(list: readonly UserRow[], field: OrderField, row: UserRow): number {
+    const key = SORT_KEYS[field];
+    const k = key(this.details(row));
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const other = list[mid] as UserRow;
+      if (compareKeyed(key(this.details(other)), other.id, k, row.id) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Index at which `row` would be inserted after any equal (created_at, id). */
@@ -189,6 +307,29 @@ export class UserStore {
     }
     return lo;
   }
+}
+
+const IDENTIFIER_KINDS: readonly IdentifierKind[] = ['email_address', 'phone_number', 'username', 'web3_wallet', 'external_id'];
+
+/** The unique identifiers of a user, normalised. */
+function identifiersOf(d: UserDetails): Array<[IdentifierKind, string]> {
+  const out: Array<[IdentifierKind, string]> = [];
+  for (const e of d.emails) out.push(['email_address', e]); // already lowercased
+  for (const p of d.phones) out.push(['phone_number', p]);
+  for (const w of d.web3) out.push(['web3_wallet', normalizeIdentifier('web3_wallet', w)]);
+  if (d.username !== null && d.username !== '') out.push(['username', d.username.toLowerCase()]);
+  if (d.externalId !== null && d.externalId !== '') out.push(['external_id', d.externalId]);
+  return out;
+}
+
+/** Order of the per-field indexes: key ascending with nulls last, then id. */
+function compareKeyed(ak: string | number | null, aId: string, bk: string | number | null, bId: string): number {
+  if (ak !== bk) {
+    if (ak === null) return 1;
+    if (bk === null) return -1;
+    return ak < bk ? -1 : 1;
+  }
+  return aId < bId ? -1 : aId > bId ? 1 : 0;
 }
 
 function compareCreated(a: UserRow, b: UserRow): number {

@@ -98,6 +98,8 @@ export interface MapOptions {
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+/** Names keep an empty string: the source had one, and it is not the same as no name. */
+const name = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const rfc3339 = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 /**
@@ -153,8 +155,8 @@ export function fromClerkUser(u: Record<string, unknown>): { user?: ImportUser; 
       phones,
       web3Wallets,
       username: str(u.username),
-      firstName: str(u.first_name),
-      lastName: str(u.last_name),
+      firstName: name(u.first_name),
+      lastName: name(u.last_name),
       locale: str(u.locale),
       publicMetadata: meta('public_metadata'),
       privateMetadata: meta('private_metadata'),
@@ -272,7 +274,9 @@ export function toCreateBody(u: ImportUser, options: MapOptions = {}): { body: R
     if (!/^\+[1-9]\d{6,14}$/.test(p.number)) problems.push({ field: `phone_number[${i}]`, problem: `not an E.164 phone number (+ and 7–15 digits): ${JSON.stringify(p.number)}` });
   });
   u.web3Wallets.forEach((w, i) => {
-    if (!/^0x[0-9a-fA-F]{40}$/.test(w)) problems.push({ field: `web3_wallet[${i}]`, problem: `not a web3 wallet address (0x + 40 hex digits): ${JSON.stringify(w)}` });
+    // Ethereum-style (0x + 40 hex) or Solana (base58, 32–44 characters): Clerk supports both.
+    if (!/^0x[0-9a-fA-F]{40}$/.test(w) && !/^[1-9A-HJ-NP-Za-km-z]{32,44}$/.test(w))
+      problems.push({ field: `web3_wallet[${i}]`, problem: `not a web3 wallet address (0x + 40 hex digits, or a base58 Solana address): ${JSON.stringify(w)}` });
   });
   if (u.emails.length) {
     body.email_address = u.emails.map((e) => e.address);
@@ -288,8 +292,8 @@ export function toCreateBody(u: ImportUser, options: MapOptions = {}): { body: R
   if (!u.emails.length && !u.phones.length && !u.web3Wallets.length && !u.username) {
     problems.push({ field: 'email_address', problem: 'the user has no identifier (email address, phone number, web3 wallet or username); Clerk needs at least one' });
   }
-  if (u.firstName) body.first_name = u.firstName;
-  if (u.lastName) body.last_name = u.lastName;
+  if (u.firstName !== null) body.first_name = u.firstName;
+  if (u.lastName !== null) body.last_name = u.lastName;
   if (u.locale) body.locale = u.locale;
   if (u.publicMetadata) body.public_metadata = u.publicMetadata;
   if (u.privateMetadata) body.private_metadata = u.privateMetadata;

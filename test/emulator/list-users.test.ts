@@ -354,8 +354,12 @@ describe('GET /v1/users/count, /v1/users/{id}, unknown routes', () => {
       expect(r.status, path).toBe(404);
       expect(r.body.errors[0].code).toBe('resource_not_found');
     }
-    const del = await fetch(new URL('/v1/users/' + ascIds[0], emu.url), { method: 'DELETE', headers: { Authorization: `Bearer ${emu.secretKey}` } });
-    expect(del.status).toBe(404);
+    // methods a path does not have are unknown routes too (nothing is written)
+    for (const [method, path] of [['POST', '/v1/users/' + ascIds[0]], ['PUT', '/v1/users/' + ascIds[0]], ['DELETE', '/v1/users'], ['GET', `/v1/users/${ascIds[0]}/metadata`]] as const) {
+      const res = await fetch(new URL(path, emu.url), { method, headers: { Authorization: `Bearer ${emu.secretKey}` } });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(((await res.json()) as { errors: Array<{ code: string }> }).errors[0]!.code).toBe('resource_not_found');
+    }
     expect(emu.store.has(ascIds[0]!)).toBe(true);
   });
 

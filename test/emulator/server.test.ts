@@ -134,7 +134,7 @@ describe('faults', () => {
     expect((await json(r3)).errors[0].code).toBe('too_many_requests');
     expect((await get(emu)).status).toBe(502);
     expect((await get(emu)).status).toBe(200);
-    expect(emu.stats.injected).toEqual({ '429': 1, '5xx': 3, reset: 0, truncate: 0, slow: 0 });
+    expect(emu.stats.injected).toEqual({ '429': 1, '5xx': 3, reset: 0, truncate: 0, slow: 0, '500-after-create': 0, 'reset-after-create': 0 });
     expect(emu.stats.rateLimited).toBe(0);
   });
 
