@@ -17,6 +17,7 @@ export type EtlErrorCode =
   | 'INPUT_INVALID'
   | 'SINK_WRITE'
   | 'IMPORT_CONFLICT'
+  | 'LOCKED'
   | 'ABORTED'
   | 'INTERNAL';
 

@@ -6,8 +6,8 @@ import type { RunContext, Source, SourceRecord } from './extract/source.js';
 import type { Destination } from './load/destination.js';
 import { ExportSink, type FileLayoutOptions, type ManifestFile, type RejectedRecord } from './load/export-sink.js';
 import type { FormatName, ParquetOptions } from './load/formats.js';
-import { emptyRows, flattenUser } from './transform/flatten-user.js';
-import { SCHEMA_VERSION, TABLE_NAMES, type TableName } from './transform/schema.js';
+import { emptyRows, flattenUser, type Row } from './transform/flatten-user.js';
+import { ALL_TABLES, SCHEMA_VERSION, type TableName } from './transform/schema.js';
 import { describeProblems, validateUser } from './transform/validate-user.js';
 import type { ClerkUser } from './clerk/types.js';
 
@@ -33,6 +33,10 @@ export interface ExportCounts {
   expected?: number;
   /** Repeats of an already-read user that a paging source returned (dropped; not counted in `read`). */
   repeats_dropped: number;
+  /** Users the previous run already wrote with the same updated_at (incremental overlap; not counted in `read`). */
+  already_exported: number;
+  /** Users found deleted since the previous full run (rows of user_deletions). */
+  deleted: number;
   /** Rows per table. */
   rows: Record<TableName, number>;
 }
@@ -41,7 +45,11 @@ export interface ExportCounts {
 export interface Manifest {
   manifest_version: 1;
   run_id: string;
-  mode: 'full';
+  mode: 'full' | 'incremental';
+  /** Incremental: the updated_at window read, ISO times. */
+  window?: { from: string; to: string };
+  /** Whether this run looked for deleted users (rows in user_deletions). */
+  deletions_detected: boolean;
   status: 'complete';
   tool: { name: 'clerk-etl'; version: string };
   schema_version: number;
@@ -72,12 +80,36 @@ export interface ExportOptions {
   onProgress?: (p: { read: number; written: number; rejected: number; expected?: number }) => void;
   /** Extra figures for the manifest (the Clerk client's request counters), read at the end. */
   clerkStats?: () => Record<string, number>;
+  /** `incremental`: the source reads changed users since `window.from`. Default `full`. */
+  mode?: 'full' | 'incremental';
+  /** The updated_at window an incremental run reads, Unix ms. */
+  window?: { from: number; to: number };
+  /** (id → updated_at) the previous run already wrote in its overlap window: skipped, not counted as read. */
+  alreadyExported?: ReadonlyMap<string, number>;
+  /** Remember (id, updated_at) of written users updated at or after this (Unix ms), for the next run. */
+  recentSince?: number;
+  /**
+   * Deletion detection: the ids the previous full run saw, and how to get the ids that exist now
+   * (default: every id this run read, which is right for a full run).
+   */
+  deletions?: { previous: ReadonlySet<string>; current?: () => Promise<ReadonlySet<string>> };
+  /** When the run read no user and found no deletion: publish nothing and report `nothingToDo`. */
+  skipWhenEmpty?: boolean;
 }
 
 export interface ExportResult {
+  /** Undefined when `nothingToDo`. */
   manifest: Manifest;
   manifestPath: string;
   durationMs: number;
+  /** The run had nothing to write (incremental with no changes): no files, no manifest. */
+  nothingToDo?: boolean;
+  /** Every id the run read (full runs: the baseline for the next deletion check). */
+  seenIds: ReadonlySet<string>;
+  /** Ids a deletion sweep found to exist now (incremental + deletions), if one ran. */
+  currentIds?: ReadonlySet<string>;
+  /** (id, updated_at) of written users updated at or after `recentSince`. */
+  recent: Array<[string, number]>;
 }
 
 /**
@@ -88,11 +120,13 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
   const { source, destination, formats, runId, startedAt, signal, log } = options;
   const ctx: RunContext = { signal, log, runId };
   const dt = new Date(startedAt).toISOString().slice(0, 10);
-  const counts: ExportCounts = { read: 0, written: 0, rejected: 0, repeats_dropped: 0, rows: Object.fromEntries(TABLE_NAMES.map((t) => [t, 0])) as Record<TableName, number> };
+  const counts: ExportCounts = { read: 0, written: 0, rejected: 0, repeats_dropped: 0, already_exported: 0, deleted: 0, rows: Object.fromEntries(ALL_TABLES.map((t) => [t.name, 0])) as Record<TableName, number> };
   const sink = new ExportSink({ destination, runId, dt, formats, parquet: options.parquet, ...options.layout });
   const wantRaw = formats.includes('raw');
   const seen = new Set<string>();
   const flat = { runId, extractedAt: startedAt };
+  const recent: Array<[string, number]> = [];
+  let currentIds: ReadonlySet<string> | undefined;
   let loggedRejects = 0;
   try {
     counts.expected = await source.total(ctx);
@@ -103,6 +137,11 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       const rejected: RejectedRecord[] = [];
       for (const rec of batch) {
         const id = idOf(rec.value);
+        if (id !== null && options.alreadyExported && options.alreadyExported.get(id) === (rec.value as ClerkUser).updated_at && !seen.has(id)) {
+          seen.add(id);
+          counts.already_exported++;
+          continue;
+        }
         if (id !== null) {
           if (seen.has(id)) {
             if (source.mayRepeat) {
@@ -128,6 +167,8 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
         }
         flattenUser(rec.value as ClerkUser, flat, rows);
         counts.written++;
+        const updated = (rec.value as ClerkUser).updated_at;
+        if (options.recentSince !== undefined && id !== null && updated >= options.recentSince) recent.push([id, updated]);
       }
       for (const [table, r] of rows) counts.rows[table] += r.length;
       counts.rejected += rejected.length;
@@ -140,6 +181,22 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       options.onProgress?.({ read: counts.read, written: counts.written, rejected: counts.rejected, expected: counts.expected });
     }
     if (signal.aborted) throw abortError(signal);
+    if (options.deletions) {
+      currentIds = options.deletions.current ? await options.deletions.current() : seen;
+      const gone: Row[] = [];
+      for (const id of options.deletions.previous) if (!currentIds.has(id)) gone.push([id, startedAt, runId]);
+      counts.deleted = gone.length;
+      counts.rows.user_deletions = gone.length;
+      if (gone.length) {
+        log.info('users deleted since the previous full run', { count: gone.length });
+        await sink.write(new Map([['user_deletions', gone]]), [], []);
+      }
+    }
+    if (options.skipWhenEmpty && counts.read === 0 && counts.deleted === 0) {
+      await destination.discard();
+      log.info('nothing to do: no user changed since the last run');
+      return { manifest: undefined as unknown as Manifest, manifestPath: '', durationMs: Date.now() - startedAt, nothingToDo: true, seenIds: seen, currentIds, recent };
+    }
     const files = await sink.finish();
     if (counts.read !== counts.written + counts.rejected) {
       throw new EtlError('INTERNAL', `Counts do not reconcile: read ${counts.read} ≠ written ${counts.written} + rejected ${counts.rejected}.`);
@@ -155,7 +212,9 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
     const manifest: Manifest = {
       manifest_version: 1,
       run_id: runId,
-      mode: 'full',
+      mode: options.mode ?? 'full',
+      ...(options.window ? { window: { from: new Date(options.window.from).toISOString(), to: new Date(options.window.to).toISOString() } } : {}),
+      deletions_detected: options.deletions !== undefined,
       status: 'complete',
       tool: { name: 'clerk-etl', version: pkg.version },
       schema_version: SCHEMA_VERSION,
@@ -172,7 +231,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
     const manifestPath = `_manifests/${runId}.json`;
     signal.throwIfAborted();
     await destination.writeSmallFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
-    return { manifest, manifestPath, durationMs: finishedAt - startedAt };
+    return { manifest, manifestPath, durationMs: finishedAt - startedAt, seenIds: seen, currentIds, recent };
   } catch (err) {
     await destination.discard().catch((e: unknown) => log.error('could not remove the partial output', { error: String(e) }));
     if (signal.aborted && !(err instanceof EtlError && err.code !== 'ABORTED')) throw abortError(signal);

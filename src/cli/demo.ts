@@ -27,7 +27,7 @@ export function demoCommand(setExit: (code: number) => void): Command {
       const emulator = await startEmulator({ users: flags.users, seed: flags.seed, rateLimit: 'off' });
       try {
         process.stdout.write(`Emulator listening on ${emulator.url}; exporting to ${flags.to} as parquet, csv, ndjson and raw…\n`);
-        const { result } = await executeExport(
+        const { result: r } = await executeExport(
           {
             to: flags.to,
             formats: ['parquet', 'csv', 'ndjson', 'raw'],
@@ -41,6 +41,7 @@ export function demoCommand(setExit: (code: number) => void): Command {
           log,
           signals.signal,
         );
+        const result = r!;
         process.stdout.write(summaryText(result, flags.to) + '\n');
         process.stdout.write(
           `\nTry: duckdb -c "SELECT count(*) FROM '${flags.to}/users/*/*.parquet'"  ·  head ${flags.to}/csv/user_email_addresses/dt=*/*.csv\n`,

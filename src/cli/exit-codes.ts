@@ -9,6 +9,10 @@ export const EXIT = {
   USAGE: 2,
   /** The run finished and published its output, but some records were rejected (see the rejects file). */
   REJECTED: 3,
+  /** Incremental run: no user changed since the last run; nothing written, the watermark moved on. */
+  NOTHING_TO_DO: 4,
+  /** Another run holds the lock on the state; this one did nothing. */
+  LOCKED: 5,
   /** A temporary failure (rate limit, network, Clerk 5xx) outlasted the retries: run again later. */
   TEMPORARY: 75,
   /** Clerk rejected the secret key. */
@@ -25,6 +29,7 @@ const BY_CODE: Partial<Record<EtlErrorCode, number>> = {
   CLERK_NETWORK: EXIT.TEMPORARY,
   CLERK_TIMEOUT: EXIT.TEMPORARY,
   ABORTED: EXIT.INTERRUPTED,
+  LOCKED: EXIT.LOCKED,
 };
 
 export function exitCodeFor(err: unknown): number {

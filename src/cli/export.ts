@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
 import { ClerkClient } from '../clerk/client.js';
 import { TokenBucket } from '../clerk/rate-limiter.js';
-import { EtlError, registerSecret } from '../errors.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { EtlError, redactSecrets, registerSecret } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ClerkApiSource } from '../extract/clerk-api-source.js';
 import { FileSource, type FileFormat } from '../extract/file-source.js';
@@ -10,9 +12,12 @@ import { openDestination } from '../load/open-destination.js';
 import { FORMATS, PARQUET_CODECS, type FormatName, type ParquetCodec } from '../load/formats.js';
 import type { S3Options } from '../load/s3-destination.js';
 import { newRunId, runExport, type ExportResult } from '../run-export.js';
-import { TABLE_NAMES } from '../transform/schema.js';
+import { ClerkIncrementalSource } from '../extract/clerk-incremental-source.js';
+import { StateStore, type RunState } from '../state/state-store.js';
+import type { ClerkUser } from '../clerk/types.js';
+import { ALL_TABLES } from '../transform/schema.js';
 import { abortOnSignals, loggerFromFlags, nonNegativeInt, positiveInt, type LogFlags } from './common.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
 import { duration, fmt, Progress } from './progress.js';
 
 export const DEFAULT_API_URL = 'https://api.clerk.com';
@@ -42,6 +47,14 @@ export interface ExportSettings {
   /** Fixed run id and start (tests that compare two runs byte for byte). */
   runId?: string;
   startedAt?: number;
+  mode?: 'full' | 'incremental';
+  /** State location (file path or s3:// URL): watermark, id list for deletions, lock. */
+  state?: string;
+  overlapMinutes?: number;
+  detectDeletions?: boolean;
+  lockTtlMinutes?: number;
+  /** Print the plan and write nothing. */
+  dryRun?: boolean;
 }
 
 export function parseFormats(value: string): FormatName[] {
@@ -60,51 +73,165 @@ export function parseRateLimit(value: string): { requests: number; windowMs: num
   return { requests: Number(m[1]), windowMs: m[2] ? Math.round(Number(m[2]) * 1000) : 10_000 };
 }
 
-/** Run one export with resolved settings; returns the result. Shared by `export` and `demo`. */
-export async function executeExport(settings: ExportSettings, log: Logger, signal: AbortSignal): Promise<{ result: ExportResult; client?: ClerkClient }> {
+/** What an export did, for the summary file and the exit code. */
+export interface ExportOutcome {
+  result?: ExportResult;
+  client?: ClerkClient;
+  /** `published`, `nothing_to_do` (incremental, no change), or `planned` (dry run). */
+  status: 'published' | 'nothing_to_do' | 'planned';
+  runId: string;
+  mode: 'full' | 'incremental';
+  /** Why the mode differs from the one asked for (first incremental run without a state). */
+  modeNote?: string;
+  window?: { from: number; to: number };
+  stateBefore?: RunState | null;
+  stateAfter?: RunState;
+  plan?: Record<string, unknown>;
+}
+
+export const DEFAULT_OVERLAP_MINUTES = 10;
+export const DEFAULT_LOCK_TTL_MINUTES = 360;
+/** Cap on the (id, updated_at) pairs a state keeps for the next run's overlap: beyond it, at least once. */
+const MAX_RECENT = 100_000;
+
+/**
+ * Run one export with resolved settings. Shared by `export` and `demo`.
+ *
+ * With `--state`: takes the lock next to it, reads the watermark, runs full or incremental, and
+ * saves the new watermark (the run's start) only after the manifest is published, so a failed or
+ * killed run is simply redone by the next one.
+ */
+export async function executeExport(settings: ExportSettings, log: Logger, signal: AbortSignal): Promise<ExportOutcome> {
   const startedAt = settings.startedAt ?? Date.now();
   const runId = settings.runId ?? newRunId(new Date(startedAt));
-  let source: Source;
+  const requestedMode = settings.mode ?? 'full';
+  if (requestedMode === 'incremental' && !settings.state) throw new EtlError('USAGE', '--mode incremental needs --state <path | s3://…> to remember the watermark between runs.');
+  if (settings.from && (requestedMode === 'incremental' || settings.detectDeletions)) throw new EtlError('USAGE', '--mode incremental and --detect-deletions read from the Clerk API; they cannot be used with --from.');
   let client: ClerkClient | undefined;
-  if (settings.from) {
-    source = new FileSource(settings.from, settings.inputFormat);
-  } else {
+  if (!settings.from) {
     if (!settings.secretKey) {
       throw new EtlError('USAGE', 'CLERK_SECRET_KEY is not set. Set it to the sk_live_… or sk_test_… secret key of the instance to export (Clerk Dashboard → API keys), or export from a file with --from.');
     }
     registerSecret(settings.secretKey);
-    const limiter = settings.rateLimit ? new TokenBucket(settings.rateLimit) : TokenBucket.forKey(settings.secretKey);
     client = new ClerkClient({
       apiUrl: settings.apiUrl,
       secretKey: settings.secretKey,
-      limiter,
+      limiter: settings.rateLimit ? new TokenBucket(settings.rateLimit) : TokenBucket.forKey(settings.secretKey),
       log,
       requestTimeoutMs: settings.requestTimeoutMs,
       retry: settings.maxAttempts ? { maxAttempts: settings.maxAttempts } : undefined,
     });
-    source = new ClerkApiSource({ client, snapshotAt: startedAt, concurrency: settings.concurrency });
   }
-  const destination = await openDestination(settings.to, runId, { s3: settings.s3, orphanGraceMs: settings.orphanGraceMs, log });
-  const progress = new Progress(log, settings.progress && Boolean(process.stderr.isTTY));
-  log.info('export started', { run_id: runId, source: source.description.kind, to: destination.url, formats: settings.formats.join(',') });
+  const stateStore = settings.state ? new StateStore(settings.state, { s3: settings.s3, log }) : undefined;
+  let locked = false;
+  if (stateStore && !settings.dryRun) {
+    const lock = await stateStore.acquireLock(runId, (settings.lockTtlMinutes ?? DEFAULT_LOCK_TTL_MINUTES) * 60_000, log);
+    if (!lock.ok) {
+      const h = lock.holder;
+      throw new EtlError(
+        'LOCKED',
+        `Another run holds the lock on ${settings.state}${h ? `: run ${h.run_id} on host ${h.host}, pid ${h.pid}, started ${h.started_at}` : ''}. Nothing was done. The lock is taken over after ${settings.lockTtlMinutes ?? DEFAULT_LOCK_TTL_MINUTES} minutes (--lock-ttl).`,
+      );
+    }
+    locked = true;
+  }
   try {
-    const result = await runExport({
-      source,
-      destination,
-      formats: settings.formats,
-      runId,
-      startedAt,
-      signal,
-      log,
-      parquet: { rowGroupSize: settings.rowGroupSize, codec: settings.parquetCodec },
-      layout: { maxRowsPerFile: settings.maxRowsPerFile, maxFileBytes: settings.maxFileBytes, compress: settings.compress },
-      onProgress: settings.progress ? (p) => progress.update(p) : undefined,
-      clerkStats: client ? () => ({ ...client!.stats }) : undefined,
-    });
-    return { result, client };
+    const { state: before, version } = stateStore ? await stateStore.read() : { state: null, version: undefined };
+    let mode = requestedMode;
+    let modeNote: string | undefined;
+    if (mode === 'incremental' && !before) {
+      mode = 'full';
+      modeNote = 'no state yet: the first run is a full export';
+      log.info(modeNote, { state: settings.state });
+    }
+    const overlapMs = (settings.overlapMinutes ?? DEFAULT_OVERLAP_MINUTES) * 60_000;
+    const window = mode === 'incremental' ? { from: before!.watermark - overlapMs, to: startedAt } : undefined;
+    let source: Source;
+    if (settings.from) source = new FileSource(settings.from, settings.inputFormat);
+    else if (mode === 'incremental') source = new ClerkIncrementalSource({ client: client!, since: window!.from, until: startedAt });
+    else source = new ClerkApiSource({ client: client!, snapshotAt: startedAt, concurrency: settings.concurrency });
+
+    if (settings.dryRun) {
+      const estimate = client ? await client.countUsers(mode === 'full' ? { created_at_before: startedAt } : {}, signal) : undefined;
+      const plan = {
+        mode,
+        ...(modeNote ? { mode_note: modeNote } : {}),
+        window: window ? { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() } : { created_before: new Date(startedAt).toISOString() },
+        source: source.description,
+        estimated_users: estimate ?? null,
+        estimate_note: mode === 'incremental' ? 'Clerk cannot count users by updated_at: this is every user; the run reads only those changed in the window' : undefined,
+        destination: settings.to,
+        formats: settings.formats,
+        detect_deletions: mode === 'full' ? Boolean(before?.ids) : Boolean(settings.detectDeletions && before?.ids),
+        state: settings.state ?? null,
+        state_watermark: before ? before.watermark_iso : null,
+      };
+      return { status: 'planned', runId, mode, modeNote, window, stateBefore: before, plan, client };
+    }
+
+    // Deletions: a full run compares with the ids of the previous full run; an incremental run only with --detect-deletions.
+    const wantIds = Boolean(stateStore) && !settings.from && (mode === 'full' || settings.detectDeletions === true);
+    const previousIds = wantIds && before?.ids ? await stateStore!.readIds(before.ids.file) : undefined;
+    const alreadyExported = mode === 'incremental' && before?.recent ? new Map(before.recent) : undefined;
+    const destination = await openDestination(settings.to, runId, { s3: settings.s3, orphanGraceMs: settings.orphanGraceMs, log });
+    const progress = new Progress(log, settings.progress && Boolean(process.stderr.isTTY));
+    log.info('export started', { run_id: runId, mode, source: source.description.kind, to: destination.url, formats: settings.formats.join(',') });
+    let result: ExportResult;
+    try {
+      result = await runExport({
+        source,
+        destination,
+        formats: settings.formats,
+        runId,
+        startedAt,
+        signal,
+        log,
+        mode,
+        window,
+        alreadyExported,
+        recentSince: stateStore ? startedAt - overlapMs : undefined,
+        deletions: previousIds
+          ? { previous: previousIds, current: mode === 'incremental' ? () => sweepIds(client!, startedAt, settings.concurrency, signal, log, runId) : undefined }
+          : undefined,
+        skipWhenEmpty: mode === 'incremental',
+        parquet: { rowGroupSize: settings.rowGroupSize, codec: settings.parquetCodec },
+        layout: { maxRowsPerFile: settings.maxRowsPerFile, maxFileBytes: settings.maxFileBytes, compress: settings.compress },
+        onProgress: settings.progress ? (p) => progress.update(p) : undefined,
+        clerkStats: client ? () => ({ ...client!.stats }) : undefined,
+      });
+    } finally {
+      progress.done();
+    }
+    let stateAfter: RunState | undefined;
+    if (stateStore) {
+      // Only now, after the manifest: a run that failed before this point leaves the watermark where it was.
+      const newIds = wantIds ? await stateStore.writeIds(runId, mode === 'full' ? result.seenIds : (result.currentIds ?? result.seenIds)) : undefined;
+      stateAfter = {
+        state_version: 1,
+        watermark: startedAt,
+        watermark_iso: new Date(startedAt).toISOString(),
+        last_run_id: runId,
+        last_mode: mode,
+        ids: newIds ? { run_id: runId, ...newIds } : before?.ids,
+        ...(result.recent.length <= MAX_RECENT ? { recent: result.recent } : {}),
+        updated_at: new Date().toISOString(),
+      };
+      await stateStore.write(stateAfter, version);
+      if (newIds && before?.ids && before.ids.file !== newIds.file) await stateStore.deleteIds(before.ids.file).catch(() => undefined);
+    }
+    return { result, client, status: result.nothingToDo ? 'nothing_to_do' : 'published', runId, mode, modeNote, window, stateBefore: before, stateAfter };
   } finally {
-    progress.done();
+    if (locked) await stateStore!.releaseLock().catch((err: unknown) => log.warn('could not release the lock', { error: (err as Error).message }));
   }
+}
+
+/** Every id that exists now (created before the snapshot): the deletion check of an incremental run. */
+async function sweepIds(client: ClerkClient, snapshotAt: number, concurrency: number, signal: AbortSignal, log: Logger, runId: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  const sweep = new ClerkApiSource({ client, snapshotAt, concurrency });
+  for await (const batch of sweep.read({ signal, log, runId })) for (const r of batch) if (typeof (r.value as ClerkUser)?.id === 'string') ids.add((r.value as ClerkUser).id);
+  log.info('id sweep for deletions done', { users: ids.size, pages: sweep.pages });
+  return ids;
 }
 
 function s3OptionsFromFlags(flags: ExportFlags): S3Options {
@@ -131,7 +258,7 @@ export function summaryText(result: ExportResult, root: string): string {
   const lines = [
     `Export ${m.run_id} finished in ${duration(secs)}: ${fmt(m.counts.read)} users read, ${fmt(m.counts.written)} written, ${fmt(m.counts.rejected)} rejected (${fmt(Math.round(m.counts.read / Math.max(secs, 0.001)))} users/s).`,
     'Rows per table:',
-    ...TABLE_NAMES.map((t) => `  ${t.padEnd(31)} ${fmt(m.counts.rows[t]).padStart(12)}`),
+    ...ALL_TABLES.map((t) => `  ${t.name.padEnd(31)} ${fmt(m.counts.rows[t.name]).padStart(12)}`),
   ];
   if (m.clerk) lines.push(`Clerk API: ${fmt(m.clerk.requests ?? 0)} requests, ${fmt(m.clerk.retries ?? 0)} retries, ${fmt(m.clerk.rateLimited ?? 0)} answered 429.`);
   const bytes = m.files.reduce((s, f) => s + f.bytes, 0);
@@ -167,6 +294,12 @@ interface ExportFlags extends LogFlags {
   s3QueueSize?: number;
   s3Checksums?: 'when_supported' | 'when_required';
   s3OrphanGrace: number;
+  state?: string;
+  overlap: number;
+  detectDeletions?: boolean;
+  lockTtl: number;
+  summaryFile?: string;
+  dryRun?: boolean;
   progress: boolean;
 }
 
@@ -185,7 +318,13 @@ export function exportCommand(setExit: (code: number) => void): Command {
     .description('Export Clerk users (from the Backend API or a file) to Parquet / CSV / NDJSON / raw files.')
     .option('--to <dir | s3://bucket/prefix>', 'output folder or S3 prefix', './clerk-export')
     .option('--format <list>', `comma-separated formats: ${FORMATS.join(', ')}`, 'parquet')
-    .addOption(new Option('--mode <mode>', 'full export (incremental comes later)').choices(['full']).default('full'))
+    .addOption(new Option('--mode <mode>', 'full: every user; incremental: users changed since the last run (needs --state)').choices(['full', 'incremental']).default('full'))
+    .option('--state <path | s3://…>', 'where the watermark, the id list for deletions and the lock live')
+    .option('--overlap <minutes>', 'incremental: re-read users updated this long before the last watermark', nonNegativeInt('--overlap'), DEFAULT_OVERLAP_MINUTES)
+    .option('--detect-deletions', 'incremental: also sweep every id to find deleted users (full runs with a state always do)')
+    .option('--lock-ttl <minutes>', 'take over a lock older than this', positiveInt('--lock-ttl'), DEFAULT_LOCK_TTL_MINUTES)
+    .option('--summary-file <path>', 'write the run summary JSON here (also when the run fails)')
+    .option('--dry-run', 'print the plan (mode, window, estimated users, destination, formats) and write nothing')
     .option('--from <file>', 'read users from a file (NDJSON or a JSON array of Users, .gz allowed) instead of the API')
     .addOption(new Option('--input-format <format>', 'format of --from').choices(['auto', 'ndjson', 'json-array']).default('auto'))
     .option('--api-url <url>', `Clerk Backend API origin (env CLERK_API_URL, default ${DEFAULT_API_URL})`)
@@ -232,14 +371,77 @@ export function exportCommand(setExit: (code: number) => void): Command {
         s3: s3OptionsFromFlags(flags),
         orphanGraceMs: flags.s3OrphanGrace * 60_000,
         progress: flags.progress,
+        mode: flags.mode as 'full' | 'incremental',
+        state: flags.state,
+        overlapMinutes: flags.overlap,
+        detectDeletions: flags.detectDeletions,
+        lockTtlMinutes: flags.lockTtl,
+        dryRun: flags.dryRun,
       };
-      const signals = abortOnSignals(log);
-      try {
-        const { result } = await executeExport(settings, log, signals.signal);
-        process.stdout.write(summaryText(result, flags.to) + '\n');
-        setExit(result.manifest.counts.rejected > 0 ? EXIT.REJECTED : EXIT.OK);
-      } finally {
-        signals.dispose();
-      }
+      await runExportCommand(settings, log, flags.summaryFile, setExit);
     });
+}
+
+/** Run, print the summary, write the summary file (also on failure), set the exit code. */
+export async function runExportCommand(settings: ExportSettings, log: Logger, summaryFile: string | undefined, setExit: (code: number) => void): Promise<void> {
+  const signals = abortOnSignals(log);
+  const started = Date.now();
+  let outcome: ExportOutcome | undefined;
+  let failure: unknown;
+  let code: number = EXIT.OK;
+  try {
+    outcome = await executeExport(settings, log, signals.signal);
+    if (outcome.status === 'planned') {
+      process.stdout.write(`Plan (dry run: nothing is written):\n${JSON.stringify(outcome.plan, null, 2)}\n`);
+    } else if (outcome.status === 'nothing_to_do') {
+      process.stdout.write(`Nothing to do: no user changed since ${outcome.stateBefore?.watermark_iso ?? 'the last run'} (minus the overlap). No files written; the watermark moved to ${outcome.stateAfter?.watermark_iso}.\n`);
+      code = EXIT.NOTHING_TO_DO;
+    } else {
+      process.stdout.write(summaryText(outcome.result!, settings.to) + '\n');
+      code = outcome.result!.manifest.counts.rejected > 0 ? EXIT.REJECTED : EXIT.OK;
+    }
+  } catch (err) {
+    failure = err;
+    code = exitCodeFor(err);
+    throw err;
+  } finally {
+    signals.dispose();
+    setExit(code);
+    if (summaryFile) writeSummaryFile(summaryFile, settings, outcome, failure, code, started, log);
+  }
+}
+
+function writeSummaryFile(file: string, settings: ExportSettings, outcome: ExportOutcome | undefined, failure: unknown, exitCode: number, started: number, log: Logger): void {
+  const m = outcome?.result?.manifest;
+  const stats = outcome?.client?.stats;
+  const summary = {
+    status: failure ? 'failed' : outcome?.status,
+    exit_code: exitCode,
+    error: failure ? redactSecrets(failure instanceof Error ? failure.message : String(failure)) : undefined,
+    run_id: outcome?.runId,
+    mode: outcome?.mode ?? settings.mode ?? 'full',
+    mode_note: outcome?.modeNote,
+    window: outcome?.window ? { from: new Date(outcome.window.from).toISOString(), to: new Date(outcome.window.to).toISOString() } : undefined,
+    started_at: new Date(started).toISOString(),
+    finished_at: new Date().toISOString(),
+    duration_ms: Date.now() - started,
+    destination: settings.to,
+    formats: settings.formats,
+    counts: m?.counts ?? outcome?.result?.nothingToDo ? { read: 0, written: 0, rejected: 0 } : undefined,
+    rejected: m?.counts.rejected,
+    deleted: m?.counts.deleted,
+    clerk: stats ? { requests: stats.requests, retries: stats.retries, rate_limited_429: stats.rateLimited, server_errors: stats.serverErrors, network_errors: stats.networkErrors, timeouts: stats.timeouts } : undefined,
+    manifest: m ? `${settings.to}/${outcome!.result!.manifestPath}` : undefined,
+    files: m?.files.map((f) => ({ table: f.table, format: f.format, path: f.path, rows: f.rows, bytes: f.bytes })),
+    state: settings.state,
+    state_before: outcome?.stateBefore ? { watermark: outcome.stateBefore.watermark_iso, last_run_id: outcome.stateBefore.last_run_id, ids: outcome.stateBefore.ids?.count } : null,
+    state_after: outcome?.stateAfter ? { watermark: outcome.stateAfter.watermark_iso, last_run_id: outcome.stateAfter.last_run_id, ids: outcome.stateAfter.ids?.count } : null,
+    plan: outcome?.plan,
+  };
+  try {
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    writeFileSync(file, redactSecrets(JSON.stringify(summary, null, 2)) + '\n');
+  } catch (err) {
+    log.error('could not write the summary file', { file, error: (err as Error).message });
+  }
 }

@@ -1,4 +1,4 @@
-import { TABLES, type TableName } from '../transform/schema.js';
+import { ALL_TABLES, type TableName } from '../transform/schema.js';
 import type { Row, RowsByTable } from '../transform/flatten-user.js';
 import type { Destination, OutputFile, WrittenFile } from './destination.js';
 import { createTableWriter, FORMAT_EXTENSIONS, RawWriter, type FormatName, type ParquetOptions, type TableFileWriter } from './formats.js';
@@ -162,7 +162,7 @@ export class ExportSink {
         }, maxRows, maxBytes);
         continue;
       }
-      for (const table of TABLES) {
+      for (const table of ALL_TABLES) {
         const codec = options.parquet?.codec ?? 'snappy';
         const compression = format === 'parquet' ? codec : gzip ? 'gzip' : 'none';
         this.tables.push({

@@ -1,11 +1,11 @@
 /**
  * External-table DDL over the exported Parquet files (`clerk-etl schema --dialect …`), one statement
- * per table in {@link TABLES}. Layout (DESIGN.md "Output layout"): `<location>/<table>/dt=<YYYY-MM-DD>/
+ * per table in {@link ALL_TABLES}. Layout (DESIGN.md "Output layout"): `<location>/<table>/dt=<YYYY-MM-DD>/
  * <run_id>-<part>.parquet`; `dt` exists only as the Hive partition folder, never inside the files.
  * Parquet types: string/json → BYTE_ARRAY UTF8, boolean → BOOLEAN, int64 → INT64, timestamp →
  * INT64 TIMESTAMP(isAdjustedToUTC=true, MILLIS). JSON columns stay text in every dialect.
  */
-import { SCHEMA_VERSION, TABLES, type ColumnType, type TableSchema } from './schema.js';
+import { SCHEMA_VERSION, ALL_TABLES, type ColumnType, type TableSchema } from './schema.js';
 
 export const SQL_DIALECTS = ['athena', 'trino', 'duckdb', 'bigquery', 'snowflake'] as const;
 export type SqlDialect = (typeof SQL_DIALECTS)[number];
@@ -142,7 +142,7 @@ const PREAMBLE: Record<SqlDialect, (root: string) => string[]> = {
 export function schemaDdl(dialect: SqlDialect, location: string): string {
   const root = location.replace(/\/+$/, '');
   const head = [`clerk-etl schema version ${SCHEMA_VERSION}: ${dialect} DDL over the Parquet files under ${root}/<table>/dt=<YYYY-MM-DD>/.`, ...PREAMBLE[dialect](root)];
-  const blocks = TABLES.map((t) => {
+  const blocks = ALL_TABLES.map((t) => {
     const json = t.columns.filter((c) => c.type === 'json').map((c) => c.name);
     const comment = `-- ${t.name}: ${t.description} JSON text columns: ${json.join(', ')}.`;
     return `${comment}\n${TEMPLATES[dialect](t, `${root}/${t.name}`)}\n`;

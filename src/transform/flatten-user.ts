@@ -84,7 +84,7 @@ const PRIMARY_INSERT_AT = USER.fields.filter((f) => f.kind !== 'array').findInde
 const CHILD_PLANS: Array<{ table: TableSchema; array: string; plan: EntityPlan }> = TABLES.filter((t) => t.sourceArray).map((t) => ({
   table: t,
   array: t.sourceArray!,
-  plan: compileEntity(t.entity, false),
+  plan: compileEntity(t.entity!, false),
 }));
 
 function findValue(items: unknown, id: unknown, valueKey: string): unknown {

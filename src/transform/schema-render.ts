@@ -1,8 +1,8 @@
-import { SCHEMA_VERSION, TABLES, type Column, type ColumnType } from './schema.js';
+import { SCHEMA_VERSION, ALL_TABLES, type Column, type ColumnType } from './schema.js';
 
 /** The schema as JSON: every table with its columns (name, type, nullable, description). */
 export function schemaJson(): string {
-  return JSON.stringify({ schema_version: SCHEMA_VERSION, tables: TABLES.map((t) => ({ name: t.name, description: t.description, columns: t.columns })) }, null, 2);
+  return JSON.stringify({ schema_version: SCHEMA_VERSION, tables: ALL_TABLES.map((t) => ({ name: t.name, description: t.description, columns: t.columns })) }, null, 2);
 }
 
 const PARQUET_TYPE: Record<ColumnType, string> = {
@@ -23,7 +23,7 @@ const TEXT_TYPE: Record<ColumnType, string> = {
 /** The schema as Markdown: one section per table. */
 export function schemaMarkdown(): string {
   const out: string[] = [`# clerk-etl tables (schema version ${SCHEMA_VERSION})`, ''];
-  for (const t of TABLES) {
+  for (const t of ALL_TABLES) {
     out.push(`## ${t.name}`, '', t.description + (t.sourceArray ? ` From \`User.${t.sourceArray}\`.` : ''), '');
     out.push('| column | Parquet | CSV / NDJSON | nullable | notes |', '|---|---|---|---|---|');
     for (const c of t.columns) out.push(`| \`${c.name}\` | ${PARQUET_TYPE[c.type]} | ${TEXT_TYPE[c.type]} | ${c.nullable ? 'yes' : 'no'} | ${c.description.replace(/\|/g, '\\|')} |`);
@@ -40,5 +40,5 @@ function sqlColumn(c: Column): string {
 
 /** Generic SQL DDL (DuckDB / PostgreSQL flavoured): `CREATE TABLE` per table. */
 export function schemaSql(): string {
-  return TABLES.map((t) => `-- ${t.description}\nCREATE TABLE "${t.name}" (\n${t.columns.map(sqlColumn).join(',\n')}\n);\n`).join('\n');
+  return ALL_TABLES.map((t) => `-- ${t.description}\nCREATE TABLE "${t.name}" (\n${t.columns.map(sqlColumn).join(',\n')}\n);\n`).join('\n');
 }

@@ -282,7 +282,8 @@ export const TABLE_NAMES = [
   'user_enterprise_accounts',
   'user_organization_memberships',
 ] as const;
-export type TableName = (typeof TABLE_NAMES)[number];
+/** The user tables, and `user_deletions` (written by runs that detect deletions). */
+export type TableName = (typeof TABLE_NAMES)[number] | 'user_deletions';
 
 /** A column of an output table. */
 export interface Column {
@@ -298,8 +299,8 @@ export interface TableSchema {
   description: string;
   /** The User array this child table flattens; undefined for `users`. */
   sourceArray?: string;
-  /** The element type, for child tables. */
-  entity: EntitySpec;
+  /** The element type, for child tables (and USER for `users`); none for `user_deletions`. */
+  entity?: EntitySpec;
   columns: Column[];
 }
 
@@ -396,7 +397,25 @@ export const TABLES: readonly TableSchema[] = [
   childTable('user_organization_memberships', 'organization_memberships', ORGANIZATION_MEMBERSHIP, 'One row per organization membership of a user.'),
 ];
 
-export const TABLE_BY_NAME: ReadonlyMap<TableName, TableSchema> = new Map(TABLES.map((t) => [t.name, t]));
+/**
+ * `user_deletions`: users that a previous full run saw and this run did not (Clerk's list cannot show
+ * deleted users). Written only by runs that detect deletions: every full run with a state, and
+ * incremental runs with --detect-deletions.
+ */
+export const USER_DELETIONS: TableSchema = {
+  name: 'user_deletions',
+  description: 'One row per user that disappeared since the previous full run (deleted in Clerk).',
+  columns: [
+    { name: 'user_id', type: 'string', nullable: false, description: 'The id of the deleted user.' },
+    { name: 'detected_at', type: 'timestamp', nullable: false, description: 'Start of the run that noticed the deletion (UTC).' },
+    { name: '_run_id', type: 'string', nullable: false, description: 'Id of the run that wrote the row.' },
+  ],
+};
+
+/** Every table this tool writes: the nine user tables, then user_deletions. */
+export const ALL_TABLES: readonly TableSchema[] = [...TABLES, USER_DELETIONS];
+
+export const TABLE_BY_NAME: ReadonlyMap<TableName, TableSchema> = new Map(ALL_TABLES.map((t) => [t.name, t]));
 
 export function tableSchema(name: TableName): TableSchema {
   return TABLE_BY_NAME.get(name)!;

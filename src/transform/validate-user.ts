@@ -32,7 +32,7 @@ export function validateUser(record: unknown, limit = 10): FieldProblem[] {
         problems.push({ field: path, problem: `expected an object, got ${kindOf(item)}` });
         continue;
       }
-      checkEntity(item, table.entity, path + '.', problems, limit);
+      checkEntity(item, table.entity!, path + '.', problems, limit);
     }
   }
   return problems;

@@ -1,10 +1,10 @@
+import { exportRun } from '../helpers/export-run.js';
 import { mkdtempSync, readFileSync, rmSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClerkUser } from '../../src/clerk/types.js';
-import { executeExport } from '../../src/cli/export.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import { createLogger } from '../../src/log.js';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   });
   emulator.injectNext('429', '500', 'reset', '502', 'truncate', '503');
   const log = createLogger({ format: 'json', level: 'debug', write: (l) => logLines.push(l) });
-  ({ result } = await executeExport(
+  ({ result } = await exportRun(
     {
       to: dir,
       formats: ['parquet', 'csv', 'ndjson', 'raw'],

@@ -1,10 +1,11 @@
+import { exportRun } from '../helpers/export-run.js';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executeExport, type ExportSettings } from '../../src/cli/export.js';
+import type { ExportSettings } from '../../src/cli/export.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import { isEtlError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
@@ -37,8 +38,8 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 describe(`export to S3 (${process.env.CLERK_ETL_TEST_S3 === 's3rver' ? 's3rver' : 'moto_server or s3rver'})`, () => {
   it('writes the same bytes as the local destination, listed in the manifest with matching sha256', async () => {
     const fixed = { runId: '20261129T000000000Z-abcdef', startedAt: Date.UTC(2026, 10, 29) };
-    const local = await executeExport(settings(path.join(dir, 'local'), fixed), log, new AbortController().signal);
-    const remote = await executeExport(settings('s3://warehouse/clerk/feed', { ...fixed, maxRowsPerFile: 1000, compress: 'none' }), log, new AbortController().signal);
+    const local = await exportRun(settings(path.join(dir, 'local'), fixed), log, new AbortController().signal);
+    const remote = await exportRun(settings('s3://warehouse/clerk/feed', { ...fixed, maxRowsPerFile: 1000, compress: 'none' }), log, new AbortController().signal);
     const lm = local.result.manifest;
     const rm = remote.result.manifest;
     expect(rm.destination).toBe('s3://warehouse/clerk/feed');
@@ -71,7 +72,7 @@ describe(`export to S3 (${process.env.CLERK_ETL_TEST_S3 === 's3rver' ? 's3rver' 
     const proxy = await startFaultProxy(s3.endpoint);
     try {
       const viaProxy = { ...s3.options, endpoint: proxy.endpoint, partSize: 5 * 1024 * 1024 };
-      const { result } = await executeExport(settings('s3://warehouse/multi', { formats: ['raw', 'csv'], compress: 'gzip', s3: viaProxy }), log, new AbortController().signal);
+      const { result } = await exportRun(settings('s3://warehouse/multi', { formats: ['raw', 'csv'], compress: 'gzip', s3: viaProxy }), log, new AbortController().signal);
       const gz = result.manifest.files.find((f) => f.table === 'raw_users')!;
       expect(gz.path.endsWith('.ndjson.gz')).toBe(true);
       expect(gz.compression).toBe('gzip');
@@ -83,7 +84,7 @@ describe(`export to S3 (${process.env.CLERK_ETL_TEST_S3 === 's3rver' ? 's3rver' 
       expect(gunzipSync(await s3.getObject('warehouse', `multi/${csv.path}`)).toString('utf8').split('\r\n')[0]).toMatch(/^id,object,external_id,/);
 
       const partsBefore = proxy.partsSeen;
-      const big = await executeExport(settings('s3://warehouse/multi2', { formats: ['raw'], s3: viaProxy }), log, new AbortController().signal);
+      const big = await exportRun(settings('s3://warehouse/multi2', { formats: ['raw'], s3: viaProxy }), log, new AbortController().signal);
       const raw = big.result.manifest.files.find((f) => f.table === 'raw_users')!;
       expect(raw.bytes).toBeGreaterThan(5 * 1024 * 1024);
       // UploadPart requests went through the proxy: one per 5 MiB part
@@ -102,7 +103,7 @@ describe(`export to S3 (${process.env.CLERK_ETL_TEST_S3 === 's3rver' ? 's3rver' 
     const proxy = await startFaultProxy(s3.endpoint);
     try {
       proxy.mode = 'fail-parts';
-      const err = await executeExport(
+      const err = await exportRun(
         settings('s3://warehouse/failing', { formats: ['raw', 'parquet', 'csv'], s3: { ...s3.options, endpoint: proxy.endpoint, partSize: 5 * 1024 * 1024, maxAttempts: 2 } }),
         log,
         new AbortController().signal,
@@ -134,7 +135,7 @@ describe(`export to S3 (${process.env.CLERK_ETL_TEST_S3 === 's3rver' ? 's3rver' 
           setTimeout(() => (proxy.mode = 'pass'), 2500);
         }
       }, 5);
-      const err = await executeExport(
+      const err = await exportRun(
         settings('s3://warehouse/outage', { formats: ['raw', 'csv'], s3: { ...s3.options, endpoint: proxy.endpoint, partSize: 5 * 1024 * 1024, maxAttempts: 2 } }),
         log,
         new AbortController().signal,

@@ -1,3 +1,4 @@
+import { exportRun } from '../helpers/export-run.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -5,7 +6,6 @@ import path from 'node:path';
 import Papa from 'papaparse';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClerkUser } from '../../src/clerk/types.js';
-import { executeExport } from '../../src/cli/export.js';
 import { executeImport, type ImportSettings } from '../../src/cli/import.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
@@ -46,7 +46,7 @@ function importSettings(em: RunningEmulator, from: string, report: string, extra
 }
 
 async function rawExport(em: RunningEmulator, to: string): Promise<ClerkUser[]> {
-  const { result } = await executeExport(
+  const { result } = await exportRun(
     { to, formats: ['raw'], inputFormat: 'auto', apiUrl: em.url, secretKey: em.secretKey, concurrency: 2, rateLimit: { requests: 100_000, windowMs: 1000 }, progress: false },
     silentLogger,
     new AbortController().signal,

@@ -1,0 +1,154 @@
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { EtlError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Destination } from '../load/destination.js';
+import { LocalDestination } from '../load/local-destination.js';
+import { isS3Url } from '../load/open-destination.js';
+import { S3Destination, type S3Options } from '../load/s3-destination.js';
+
+/** What a scheduled export remembers between runs (`--state`). Never holds a secret. */
+export interface RunState {
+  state_version: 1;
+  /** Start of the last published run, Unix ms: the next incremental run reads users updated since (minus the overlap). */
+  watermark: number;
+  watermark_iso: string;
+  last_run_id: string;
+  last_mode: 'full' | 'incremental';
+  /** Ids of every user the last full run (or id sweep) saw: the baseline for deletions. */
+  ids?: { run_id: string; file: string; count: number };
+  /** (id, updated_at) of users written by the last run inside its overlap window, so the next run skips them. */
+  recent?: Array<[string, number]>;
+  updated_at: string;
+}
+
+/** The lock object next to the state. */
+export interface LockInfo {
+  host: string;
+  pid: number;
+  run_id: string;
+  started_at: string;
+}
+
+/**
+ * The state file, its lock and the id lists of deletion detection, in one folder or S3 prefix:
+ * `<state>`, `<state>.lock`, `<state>.ids-<run_id>.gz`.
+ */
+export class StateStore {
+  readonly url: string;
+  private readonly store: Destination;
+  private readonly key: string;
+  private lockVersion?: string;
+
+  constructor(stateUrl: string, options: { s3?: S3Options; log?: Logger } = {}) {
+    this.url = stateUrl;
+    if (isS3Url(stateUrl)) {
+      const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(stateUrl);
+      if (!m || m[2]!.endsWith('/')) throw new EtlError('USAGE', `--state ${stateUrl} must name an object, e.g. s3://bucket/clerk/_state/nightly.json.`);
+      const dir = path.posix.dirname(m[2]!);
+      this.store = new S3Destination(`s3://${m[1]}/${dir === '.' ? '' : dir}`, 'state', options.s3 ?? {}, options.log);
+      this.key = path.posix.basename(m[2]!);
+    } else {
+      this.store = new LocalDestination(path.dirname(path.resolve(stateUrl)), 'state');
+      this.key = path.basename(stateUrl);
+    }
+  }
+
+  async read(): Promise<{ state: RunState | null; version?: string }> {
+    const obj = await this.store.readSmall(this.key);
+    if (!obj) return { state: null };
+    try {
+      const state = JSON.parse(obj.content) as RunState;
+      if (state.state_version !== 1 || typeof state.watermark !== 'number') throw new Error('unknown state_version or no watermark');
+      return { state, version: obj.version };
+    } catch (err) {
+      throw new EtlError('CONFIG_INVALID', `The state ${this.url} cannot be read (${(err as Error).message}). Move it away to start again with a full run.`);
+    }
+  }
+
+  /** Write the state; with the version read at start, fails if another writer changed it meanwhile. */
+  async write(state: RunState, previousVersion?: string): Promise<void> {
+    const ok = await this.store.writeSmall(this.key, JSON.stringify(state, null, 2) + '\n', previousVersion ? { ifVersion: previousVersion } : { ifAbsent: true });
+    if (!ok) throw new EtlError('SINK_WRITE', `The state ${this.url} was changed by someone else during this run; it was not overwritten. The run's output is published; the next run reads from the older watermark again (at least once).`);
+  }
+
+  idsFile(runId: string): string {
+    return `${this.key}.ids-${runId}.gz`;
+  }
+
+  /** Sorted ids, newline-separated, gzipped. */
+  async writeIds(runId: string, ids: Iterable<string>): Promise<{ file: string; count: number }> {
+    const list = [...ids].sort();
+    const file = this.idsFile(runId);
+    await this.store.writeSmall(file, gzipSync(list.join('\n')).toString('base64'));
+    return { file, count: list.length };
+  }
+
+  async readIds(file: string): Promise<Set<string>> {
+    const obj = await this.store.readSmall(file);
+    if (!obj) throw new EtlError('CONFIG_INVALID', `The id list ${file} named by the state ${this.url} is missing; deletions cannot be detected this run. Move the state away to start again.`);
+    const text = gunzipSync(Buffer.from(obj.content, 'base64')).toString('utf8');
+    return new Set(text ? text.split('\n') : []);
+  }
+
+  async deleteIds(file: string): Promise<void> {
+    await this.store.deleteSmall(file);
+  }
+
+  /**
+   * Take the lock (`<state>.lock`, created only if absent: O_EXCL-like link locally, If-None-Match
+   * on S3). A lock older than `ttlMs`, or held by a process of this host that no longer runs, is
+   * taken over with a warning. Returns the holder when the lock is taken by a live run.
+   */
+  async acquireLock(runId: string, ttlMs: number, log: Logger): Promise<{ ok: true } | { ok: false; holder: LockInfo | null }> {
+    const lockKey = `${this.key}.lock`;
+    const mine: LockInfo = { host: hostname(), pid: process.pid, run_id: runId, started_at: new Date().toISOString() };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (await this.store.writeSmall(lockKey, JSON.stringify(mine) + '\n', { ifAbsent: true })) {
+        this.lockVersion = (await this.store.readSmall(lockKey))?.version;
+        return { ok: true };
+      }
+      const current = await this.store.readSmall(lockKey);
+      if (!current) continue; // released meanwhile
+      let holder: LockInfo | null = null;
+      try {
+        holder = JSON.parse(current.content) as LockInfo;
+      } catch {
+        holder = null;
+      }
+      const age = holder ? Date.now() - Date.parse(holder.started_at) : Number.POSITIVE_INFINITY;
+      const deadHere = holder !== null && holder.host === mine.host && !processAlive(holder.pid);
+      if (age <= ttlMs && !deadHere) return { ok: false, holder };
+      log.warn(deadHere ? 'taking over the lock of a run on this host that no longer runs' : 'taking over a lock older than the lock TTL', {
+        holder_host: holder?.host ?? null,
+        holder_pid: holder?.pid ?? null,
+        holder_run_id: holder?.run_id ?? null,
+        holder_started_at: holder?.started_at ?? null,
+        ttl_minutes: Math.round(ttlMs / 60_000),
+      });
+      if (await this.store.writeSmall(lockKey, JSON.stringify(mine) + '\n', { ifVersion: current.version })) {
+        this.lockVersion = (await this.store.readSmall(lockKey))?.version;
+        return { ok: true };
+      }
+    }
+    const again = await this.store.readSmall(lockKey);
+    return { ok: false, holder: again ? (JSON.parse(again.content) as LockInfo) : null };
+  }
+
+  async releaseLock(): Promise<void> {
+    const lockKey = `${this.key}.lock`;
+    const current = await this.store.readSmall(lockKey);
+    // Only our own lock: a run that lost it to a takeover must not delete the new holder's.
+    if (current && (this.lockVersion === undefined || current.version === this.lockVersion)) await this.store.deleteSmall(lockKey);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
