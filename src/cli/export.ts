@@ -427,7 +427,7 @@ function writeSummaryFile(file: string, settings: ExportSettings, outcome: Expor
     duration_ms: Date.now() - started,
     destination: settings.to,
     formats: settings.formats,
-    counts: m?.counts ?? outcome?.result?.nothingToDo ? { read: 0, written: 0, rejected: 0 } : undefined,
+    counts: m?.counts ?? (outcome?.result?.nothingToDo ? { read: 0, written: 0, rejected: 0 } : undefined),
     rejected: m?.counts.rejected,
     deleted: m?.counts.deleted,
     clerk: stats ? { requests: stats.requests, retries: stats.retries, rate_limited_429: stats.rateLimited, server_errors: stats.serverErrors, network_errors: stats.networkErrors, timeouts: stats.timeouts } : undefined,

@@ -1,0 +1,14 @@
+export { loadConfigFile, parseConfigText, formatPath, unknownKeyProblem } from './load.js';
+export { flagValue, isExplicit, Origins, pick, type OptionSources, type Origin, type Picked } from './merge.js';
+export {
+  CONFIG_KEYS,
+  configFileSchema,
+  TOP_LEVEL_KEYS,
+  type ClerkConfig,
+  type ConfigFile,
+  type ConfigSection,
+  type ExportConfig,
+  type ImportConfig,
+  type S3Config,
+} from './schema.js';
+export { formatSize, parseSize } from './size.js';
