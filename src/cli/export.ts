@@ -18,6 +18,9 @@ import type { ClerkUser } from '../clerk/types.js';
 import { ALL_TABLES } from '../transform/schema.js';
 import { abortOnSignals, loggerFromFlags, nonNegativeInt, positiveInt, type LogFlags } from './common.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
+import { loadConfigFile } from '../config/load.js';
+import { flagValue, pick } from '../config/merge.js';
+import type { ConfigFile } from '../config/schema.js';
 import { duration, fmt, Progress } from './progress.js';
 
 export const DEFAULT_API_URL = 'https://api.clerk.com';
@@ -300,6 +303,7 @@ interface ExportFlags extends LogFlags {
   lockTtl: number;
   summaryFile?: string;
   dryRun?: boolean;
+  config?: string;
   progress: boolean;
 }
 
@@ -350,36 +354,71 @@ export function exportCommand(setExit: (code: number) => void): Command {
     .option('--no-progress', 'no progress bar / progress lines')
     .addOption(new Option('--log-format <format>', 'json lines (default when stderr is not a TTY) or pretty').choices(['json', 'pretty']))
     .addOption(new Option('--log-level <level>').choices(['debug', 'info', 'warn', 'error']).default('info'))
-    .action(async (flags: ExportFlags) => {
-      const log = loggerFromFlags(flags);
-      const settings: ExportSettings = {
-        to: flags.to,
-        formats: parseFormats(flags.format),
-        from: flags.from,
-        inputFormat: flags.inputFormat,
-        apiUrl: flags.apiUrl ?? process.env.CLERK_API_URL ?? DEFAULT_API_URL,
-        secretKey: process.env.CLERK_SECRET_KEY || undefined,
-        concurrency: flags.concurrency,
-        rateLimit: flags.rateLimit ? parseRateLimit(flags.rateLimit) : undefined,
-        requestTimeoutMs: flags.requestTimeout,
-        maxAttempts: flags.maxAttempts,
-        rowGroupSize: flags.rowGroupSize,
-        parquetCodec: flags.parquetCodec,
-        maxRowsPerFile: flags.maxRowsPerFile,
-        maxFileBytes: flags.maxFileBytes,
-        compress: flags.compress,
-        s3: s3OptionsFromFlags(flags),
-        orphanGraceMs: flags.s3OrphanGrace * 60_000,
-        progress: flags.progress,
-        mode: flags.mode as 'full' | 'incremental',
-        state: flags.state,
-        overlapMinutes: flags.overlap,
-        detectDeletions: flags.detectDeletions,
-        lockTtlMinutes: flags.lockTtl,
-        dryRun: flags.dryRun,
-      };
-      await runExportCommand(settings, log, flags.summaryFile, setExit);
+    .option('--config <file>', 'YAML config file (see config/); flags > config file > environment > defaults')
+    .action(async (flags: ExportFlags, cmd: Command) => {
+      const cfg = flags.config ? await loadConfigFile(flags.config) : undefined;
+      const { settings, summaryFile, logFlags } = exportSettingsFrom(cmd, cfg);
+      const log = loggerFromFlags(logFlags);
+      await runExportCommand(settings, log, summaryFile, setExit);
     });
+}
+
+/**
+ * Resolve every setting: a flag the user typed, else the config file's key, else the environment
+ * (CLERK_SECRET_KEY, CLERK_API_URL), else the default. Commander's own defaults never beat the file.
+ */
+export function exportSettingsFrom(cmd: Command, cfg?: ConfigFile): { settings: ExportSettings; summaryFile?: string; logFlags: LogFlags } {
+  const e = cfg?.export ?? {};
+  const c = cfg?.clerk ?? {};
+  const s3c = e.s3 ?? {};
+  const f = <T>(key: string): T | undefined => flagValue<T>(cmd, key);
+  const d = <T>(key: string): T => cmd.getOptionValue(key) as T; // commander's default
+  const v = <T>(key: string, fromConfig: T | undefined, fromEnv?: T): T => pick(f<T>(key), fromConfig, fromEnv, d<T>(key)).value;
+  const formatValue = v<string | string[]>('format', e.format);
+  const rateLimit = v<string | undefined>('rateLimit', c.rate_limit);
+  const s3Flags: ExportFlags = {
+    ...(cmd.opts() as ExportFlags),
+    s3Endpoint: v('s3Endpoint', s3c.endpoint),
+    s3Region: v('s3Region', s3c.region),
+    s3PathStyle: v('s3PathStyle', s3c.path_style),
+    s3Sse: v('s3Sse', s3c.sse),
+    s3KmsKeyId: v('s3KmsKeyId', s3c.kms_key_id),
+    s3StorageClass: v('s3StorageClass', s3c.storage_class),
+    s3PartSize: v('s3PartSize', s3c.part_size),
+    s3QueueSize: v('s3QueueSize', s3c.queue_size),
+    s3Checksums: v('s3Checksums', s3c.checksums),
+  };
+  const settings: ExportSettings = {
+    to: v('to', e.to),
+    formats: Array.isArray(formatValue) ? parseFormats(formatValue.join(',')) : parseFormats(formatValue),
+    from: v('from', e.from),
+    inputFormat: v('inputFormat', e.input_format),
+    apiUrl: v('apiUrl', c.api_url, process.env.CLERK_API_URL || undefined) ?? DEFAULT_API_URL,
+    secretKey: c.secret_key ?? (process.env.CLERK_SECRET_KEY || undefined),
+    concurrency: v('concurrency', e.concurrency),
+    rateLimit: rateLimit ? parseRateLimit(rateLimit) : undefined,
+    requestTimeoutMs: v('requestTimeout', e.request_timeout_ms),
+    maxAttempts: v('maxAttempts', e.max_attempts),
+    rowGroupSize: v('rowGroupSize', e.row_group_size),
+    parquetCodec: v('parquetCodec', e.parquet_codec),
+    maxRowsPerFile: v('maxRowsPerFile', e.max_rows_per_file),
+    maxFileBytes: v('maxFileBytes', e.max_file_bytes),
+    compress: v('compress', e.compress),
+    s3: s3OptionsFromFlags(s3Flags),
+    orphanGraceMs: v<number>('s3OrphanGrace', s3c.orphan_grace_minutes) * 60_000,
+    progress: d<boolean>('progress'),
+    mode: v('mode', e.mode),
+    state: v('state', e.state),
+    overlapMinutes: v('overlap', e.overlap_minutes),
+    detectDeletions: v('detectDeletions', e.detect_deletions),
+    lockTtlMinutes: v('lockTtl', e.lock_ttl_minutes),
+    dryRun: d<boolean | undefined>('dryRun'),
+  };
+  return {
+    settings,
+    summaryFile: v('summaryFile', e.summary_file),
+    logFlags: { logFormat: v('logFormat', e.log_format), logLevel: v('logLevel', e.log_level) },
+  };
 }
 
 /** Run, print the summary, write the summary file (also on failure), set the exit code. */

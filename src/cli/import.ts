@@ -11,6 +11,8 @@ import { newRunId } from '../run-export.js';
 import type { ExternalIdMode } from '../transform/import-user.js';
 import { abortOnSignals, loggerFromFlags, positiveInt, type LogFlags } from './common.js';
 import { EXIT } from './exit-codes.js';
+import { loadConfigFile } from '../config/load.js';
+import { flagValue, pick } from '../config/merge.js';
 import { DEFAULT_API_URL, parseRateLimit } from './export.js';
 import { duration, fmt, Progress } from './progress.js';
 
@@ -110,13 +112,14 @@ interface ImportFlags extends LogFlags {
   externalId: ExternalIdMode;
   maxAttempts?: number;
   requestTimeout?: number;
+  config?: string;
   progress: boolean;
 }
 
 export function importCommand(setExit: (code: number) => void): Command {
   return new Command('import')
     .description('Create users in Clerk from a file: this tool\'s raw export, any NDJSON / JSON array of Clerk Users, or the dashboard "Export users" CSV.')
-    .requiredOption('--from <file>', 'the file to import')
+    .option('--from <file>', 'the file to import (required here or as import.from in --config)')
     .addOption(new Option('--input-format <format>', 'auto: .csv is the dashboard CSV, anything else Clerk User JSON').choices(['auto', 'raw', 'clerk-csv']).default('auto'))
     .option('--report <dir>', 'reports and the resume journal', './clerk-import-report')
     .addOption(new Option('--on-conflict <what>', 'when an email, phone, username or external_id already exists').choices(['skip', 'update', 'fail']).default('skip'))
@@ -130,24 +133,32 @@ export function importCommand(setExit: (code: number) => void): Command {
     .option('--no-progress', 'no progress bar / progress lines')
     .addOption(new Option('--log-format <format>', 'json lines (default when stderr is not a TTY) or pretty').choices(['json', 'pretty']))
     .addOption(new Option('--log-level <level>').choices(['debug', 'info', 'warn', 'error']).default('info'))
-    .action(async (flags: ImportFlags) => {
-      const log = loggerFromFlags(flags);
+    .option('--config <file>', 'YAML config file (see config/); flags > config file > environment > defaults')
+    .action(async (flags: ImportFlags, cmd: Command) => {
+      const cfg = flags.config ? await loadConfigFile(flags.config) : undefined;
+      const i = cfg?.import ?? {};
+      const c = cfg?.clerk ?? {};
+      const v = <T>(key: string, fromConfig: T | undefined, fromEnv?: T): T => pick(flagValue<T>(cmd, key), fromConfig, fromEnv, cmd.getOptionValue(key) as T).value;
+      const from = v<string | undefined>('from', i.from);
+      if (!from) throw new EtlError('USAGE', 'import needs --from <file> (or import.from in the config file).');
+      const log = loggerFromFlags({ logFormat: v('logFormat', i.log_format), logLevel: v('logLevel', i.log_level) });
       const signals = abortOnSignals(log);
       try {
+        const rateLimit = v<string | undefined>('rateLimit', c.rate_limit);
         const summary = await executeImport(
           {
-            from: flags.from,
-            inputFormat: flags.inputFormat,
-            reportDir: flags.report,
-            onConflict: flags.onConflict,
-            dryRun: Boolean(flags.dryRun),
-            apiUrl: flags.apiUrl ?? process.env.CLERK_API_URL ?? DEFAULT_API_URL,
-            secretKey: process.env.CLERK_SECRET_KEY || undefined,
-            concurrency: flags.concurrency,
-            rateLimit: flags.rateLimit ? parseRateLimit(flags.rateLimit) : undefined,
-            externalId: flags.externalId,
-            maxAttempts: flags.maxAttempts,
-            requestTimeoutMs: flags.requestTimeout,
+            from,
+            inputFormat: v('inputFormat', i.input_format),
+            reportDir: v('report', i.report),
+            onConflict: v('onConflict', i.on_conflict),
+            dryRun: Boolean(v('dryRun', i.dry_run)),
+            apiUrl: v('apiUrl', c.api_url, process.env.CLERK_API_URL || undefined) ?? DEFAULT_API_URL,
+            secretKey: c.secret_key ?? (process.env.CLERK_SECRET_KEY || undefined),
+            concurrency: v('concurrency', i.concurrency),
+            rateLimit: rateLimit ? parseRateLimit(rateLimit) : undefined,
+            externalId: v('externalId', i.external_id),
+            maxAttempts: v('maxAttempts', i.max_attempts),
+            requestTimeoutMs: v('requestTimeout', i.request_timeout_ms),
             progress: flags.progress,
           },
           log,

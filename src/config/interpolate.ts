@@ -23,12 +23,24 @@ export interface Substitution {
   /** Variables whose value (not a default) went into `value`. */
   fromEnv: string[];
   /** Problems, phrased to follow `<key.path>: `. */
-  errors: string[];
+  errors: SubstitutionError[];
+}
+
+/** A reference that could not be substituted. */
+export interface SubstitutionError {
+  /** Phrased to follow `<key.path>: `. */
+  message: string;
+  /** The variable, when the problem is that it is not set. */
+  unsetVariable?: string;
 }
 
 /** The result of substituting a whole parsed YAML tree. */
 export interface Interpolated {
-  /** The tree with every string substituted; mapping keys whose value had errors, or came out as an empty sole reference, are dropped (list items with errors become undefined). */
+  /**
+   * The tree with every string substituted. A value with errors keeps its text as written (so the
+   * schema still sees its key; its own problems are already reported); a mapping key whose value
+   * is one reference that came out empty is dropped.
+   */
   tree: unknown;
   /** One entry per string value that contained `${` or `$${`, in document order. */
   substitutions: Substitution[];
@@ -58,7 +70,7 @@ export function substitute(raw: string, env: Record<string, string | undefined>,
     const body = close < 0 ? undefined : raw.slice(i + 2, close);
     const m = body === undefined ? null : NAME.exec(body);
     if (!m) {
-      result.errors.push(`malformed reference "${close < 0 ? raw.slice(i) : raw.slice(i, close + 1)}": write \${NAME} or \${NAME:-default}, and $\${ for a literal \${`);
+      result.errors.push({ message: `malformed reference "${close < 0 ? raw.slice(i) : raw.slice(i, close + 1)}": write \${NAME} or \${NAME:-default}, and $\${ for a literal \${` });
       i = close < 0 ? raw.length : close + 1;
       continue;
     }
@@ -67,7 +79,7 @@ export function substitute(raw: string, env: Record<string, string | undefined>,
     if (fallback !== undefined && (value === undefined || value === '')) {
       out += fallback;
     } else if (value === undefined) {
-      result.errors.push(`environment variable ${name} is not set; set it, or give a default with \${${name}:-default}`);
+      result.errors.push({ message: `environment variable ${name} is not set; set it, or give a default with \${${name}:-default}`, unsetVariable: name });
     } else {
       out += value;
       if (!result.fromEnv.includes(name)) result.fromEnv.push(name);
@@ -81,23 +93,21 @@ export function substitute(raw: string, env: Record<string, string | undefined>,
 /** Substitute every string value of a parsed YAML tree. Pure: `tree` is not modified. */
 export function interpolate(tree: unknown, env: Record<string, string | undefined>): Interpolated {
   const substitutions: Substitution[] = [];
-  const DROP = Symbol('error');
   const EMPTY = Symbol('empty sole reference');
   const walk = (node: unknown, path: ConfigPath): unknown => {
     if (typeof node === 'string') {
       if (!node.includes('${')) return node;
       const s = substitute(node, env, path);
       substitutions.push(s);
-      if (s.value === undefined) return DROP;
+      if (s.value === undefined) return node;
       if (s.value === '' && SOLE_REFERENCE.test(node)) return EMPTY;
       return s.value;
     }
-    // A list keeps its length, so the paths of later items still match the file: an item with an
-    // error becomes undefined (its error is already reported), and an empty one stays "".
+    // A list keeps its length, so the paths of later items still match the file: an empty item stays "".
     if (Array.isArray(node)) {
       return node.map((item, index) => {
         const next = walk(item, [...path, index]);
-        return next === DROP ? undefined : next === EMPTY ? '' : next;
+        return next === EMPTY ? '' : next;
       });
     }
     if (node !== null && typeof node === 'object') {
@@ -105,12 +115,12 @@ export function interpolate(tree: unknown, env: Record<string, string | undefine
       for (const [key, value] of Object.entries(node)) {
         const next = walk(value, [...path, key]);
         // defineProperty: a `__proto__` key stays an own (unknown, so reported) key, not a prototype.
-        if (next !== DROP && next !== EMPTY) Object.defineProperty(out, key, { value: next, enumerable: true, writable: true, configurable: true });
+        if (next !== EMPTY) Object.defineProperty(out, key, { value: next, enumerable: true, writable: true, configurable: true });
       }
       return out;
     }
     return node;
   };
   const result = walk(tree, []);
-  return { tree: result === DROP || result === EMPTY ? undefined : result, substitutions };
+  return { tree: result === EMPTY ? undefined : result, substitutions };
 }

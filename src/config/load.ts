@@ -78,30 +78,38 @@ export function parseConfigText(text: string, file: string, env: Record<string, 
     }
   }
 
-  // 2. ${ENV} substitution. Secrets that came from the environment are registered before any
-  // message is built, so EtlError redacts them wherever they appear.
+  // 2. ${ENV} substitution (its errors are reported below, after the unknown keys). Secrets that
+  // came from the environment are registered before any message is built, so EtlError redacts
+  // them wherever they appear.
   const { tree, substitutions } = interpolate(raw, env);
   for (const s of substitutions) {
     if (s.value !== undefined && s.fromEnv.length > 0 && (samePath(s.path, secretKeyPath) || findSecret(s.value))) registerSecret(s.value);
   }
-  for (const s of substitutions) {
-    if (isQuiet(quiet, s.path)) continue;
-    for (const error of s.errors) report(s.path, error);
-  }
 
-  // 3. The schema.
+  // 3. The schema. Unknown keys first: a problem inside an unknown key is not worth telling.
   const parsed = configFileSchema.safeParse(tree ?? {}, { reportInput: true });
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      if (issue.code === 'unrecognized_keys') {
-        // An unknown key's message never shows its value, so it is reported even when the value is a secret.
-        for (const key of issue.keys) report([...issue.path, key] as ConfigPath, unknownKeyProblem(sectionOf(issue.path as ConfigPath), key), false);
-        continue;
-      }
-      const path = issue.path as ConfigPath;
-      if (isQuiet(quiet, path)) continue;
-      report(path, issueProblem(issue, tree, path, substitutions), false);
+  const issues = parsed.success ? [] : parsed.error.issues;
+  const unknown: ConfigPath[] = [];
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    for (const key of issue.keys) {
+      const path = [...issue.path, key] as ConfigPath;
+      unknown.push(path);
+      // Its message never shows the value, so it is reported even when the value is a secret.
+      report(path, unknownKeyProblem(sectionOf(issue.path as ConfigPath), key), false);
     }
+  }
+  for (const s of substitutions) {
+    if (isQuiet(quiet, s.path) || isQuiet(unknown, s.path)) continue;
+    for (const error of s.errors) {
+      const optional = error.unsetVariable && samePath(s.path, secretKeyPath);
+      report(s.path, optional ? `environment variable ${error.unsetVariable} is not set; set it to the secret key of the instance, or write \${${error.unsetVariable}:-} to make the key optional` : error.message);
+    }
+  }
+  for (const issue of issues) {
+    const path = issue.path as ConfigPath;
+    if (issue.code === 'unrecognized_keys' || isQuiet(quiet, path)) continue;
+    report(path, issueProblem(issue, tree, path, substitutions), false);
   }
 
   if (problems.length > 0) fail(file, problems);
@@ -160,8 +168,9 @@ export function unknownKeyProblem(section: ConfigSection | undefined, key: strin
 
   const near = closest(key, siblings);
   if (near) return `unknown key; did you mean "${near}"?`;
+  // Elsewhere only a single edit counts: a loose match in another section is more often wrong than right.
   for (const { name, keys } of otherSections(section)) {
-    const far = closest(key, keys);
+    const far = closest(key, keys, 1);
     if (far) return `unknown key; did you mean "${far}"? (it belongs ${name === undefined ? 'at the top level' : `under ${name}`})`;
   }
   return `unknown key; valid keys ${section ? `under ${section}` : 'at the top level'}: ${siblings.join(', ')}`;
@@ -232,9 +241,9 @@ function samePath(a: ConfigPath, b: ConfigPath): boolean {
   return a.length === b.length && a.every((k, i) => k === b[i]);
 }
 
-/** Whether `path` is, or is inside, a path already reported. */
-function isQuiet(quiet: ConfigPath[], path: ConfigPath): boolean {
-  return quiet.some((q) => q.length <= path.length && q.every((k, i) => k === path[i]));
+/** Whether `path` is, or is inside, one of `paths`. */
+function isQuiet(paths: ConfigPath[], path: ConfigPath): boolean {
+  return paths.some((q) => q.length <= path.length && q.every((k, i) => k === path[i]));
 }
 
 /** Offset of the node at `path` in the file (of its nearest existing parent when it has none). */

@@ -94,11 +94,14 @@ function formatList() {
   );
 }
 
-/** A section written with nothing under it (`export:` with every key commented out) counts as absent. */
+/**
+ * A strict mapping whose keys are all optional. A section written with nothing under it
+ * (`export:` with every key commented out) counts as absent.
+ */
 function section<S extends z.ZodRawShape>(shape: S, name: string) {
   return z.preprocess(
     (value) => (value === null ? undefined : value),
-    z.strictObject(shape, { error: `expected a mapping (indented key: value lines under ${name}:)` }).optional(),
+    z.strictObject(shape, { error: `expected a mapping (indented key: value lines under ${name}:)` }).partial().optional(),
   );
 }
 

@@ -13,19 +13,22 @@ const AWS_ACCESS_KEY_ID = /(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/;
 const AWS_SECRET_CANDIDATE = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
 
 /**
- * 40 base64 characters alone are also the shape of a long path or a hex digest, so a candidate
- * must also mix upper case, lower case and digits, use many distinct characters (random keys use
- * ~30 of 64; words and paths far fewer), and not look like a path (`/` first, or `//`).
+ * 40 base64 characters alone are also the shape of a long path or a CamelCase name, so a candidate
+ * must also mix upper case, lower case and digits, not look like a path (`/` first, or `//`), and
+ * switch character class often: a random key changes between lower case, upper case and digits at
+ * ~16 of its 39 neighbour pairs (fewer than 8 in ~0.1% of random keys), a path or a CamelCase name
+ * at word starts only. Capital-then-lower (a word start) and pairs around `/` or `+` do not count.
  */
 function looksLikeAwsSecret(token: string): boolean {
-  return (
-    /[A-Z]/.test(token) &&
-    /[a-z]/.test(token) &&
-    /[0-9]/.test(token) &&
-    !token.startsWith('/') &&
-    !token.includes('//') &&
-    new Set(token).size >= 20
-  );
+  if (!/[A-Z]/.test(token) || !/[a-z]/.test(token) || !/[0-9]/.test(token) || token.startsWith('/') || token.includes('//')) return false;
+  const kind = (c: string): string => (/[a-z]/.test(c) ? 'lower' : /[A-Z]/.test(c) ? 'upper' : /[0-9]/.test(c) ? 'digit' : 'other');
+  let switches = 0;
+  for (let i = 1; i < token.length; i++) {
+    const a = kind(token[i - 1]!);
+    const b = kind(token[i]!);
+    if (a !== b && a !== 'other' && b !== 'other' && !(a === 'upper' && b === 'lower')) switches++;
+  }
+  return switches >= 8;
 }
 
 /** What kind of secret `value` contains, if any (never the secret itself). */

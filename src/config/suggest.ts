@@ -28,13 +28,13 @@ export function normalizeName(name: string): string {
 }
 
 /**
- * The candidate closest to `input`, or `undefined` when none is close enough: at most 3 edits, and
- * at most half the input's length, so a short unrelated word (`xyz`) does not "match" `to`.
- * Case, `-` and `_` are ignored first (`maxFileBytes` finds `max_file_bytes`). Ties go to the
- * candidate listed first.
+ * The candidate closest to `input`, or `undefined` when none is close enough: at most `maxDistance`
+ * edits (default 3), and at most one edit per three characters of the input, so a short word
+ * does not "match" an unrelated one (`note` is not `mode`, `xyz` is not `to`). Case, `-` and `_`
+ * are ignored too (`maxFileBytes` finds `max_file_bytes`). Ties go to the candidate listed first.
  */
-export function closest(input: string, candidates: readonly string[]): string | undefined {
-  const limit = Math.min(3, Math.max(1, Math.floor(input.length / 2)));
+export function closest(input: string, candidates: readonly string[], maxDistance = 3): string | undefined {
+  const limit = Math.min(maxDistance, Math.max(1, Math.floor(input.length / 3)));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {

@@ -107,8 +107,24 @@ describe('clerk-etl CLI', () => {
     }
   });
 
+  it('a config file with typos: exit 2, every problem named with the valid alternative; flags beat the file', async () => {
+    const bad = path.join(dir, 'bad.yaml');
+    writeFileSync(bad, 'clerk:\n  secret_key: ${CLERK_SECRET_KEY}\nexport:\n  formt: [parquet]\n  on_conflict: skip\n');
+    const r = await run(['export', '--config', bad], { CLERK_SECRET_KEY: emulator.secretKey });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('export.formt: unknown key; did you mean "format"?');
+    expect(r.stderr).toContain('export.on_conflict: unknown key; on_conflict belongs under import');
+    const good = path.join(dir, 'good.yaml');
+    const out = path.join(dir, 'from-config');
+    writeFileSync(good, `clerk:\n  secret_key: \${CLERK_SECRET_KEY}\n  api_url: ${emulator.url}\nexport:\n  to: ${out}\n  format: [csv]\n  log_format: json\n`);
+    const ok = await run(['export', '--config', good, '--format', 'raw'], { CLERK_SECRET_KEY: emulator.secretKey });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['_manifests', 'raw_users']); // --format beat the file's csv
+    for (const line of ok.stderr.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow(); // log_format from the file
+  });
+
   it('--help works for every command; unknown flags are usage errors', async () => {
-    for (const cmd of ['export', 'schema', 'demo', 'emulator']) {
+    for (const cmd of ['export', 'import', 'schema', 'demo', 'emulator']) {
       const r = await run([cmd, '--help']);
       expect(r.code, cmd).toBe(0);
       expect(r.stdout, cmd).toContain('Usage: clerk-etl ' + cmd);
