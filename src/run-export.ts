@@ -6,9 +6,10 @@ import type { RunContext, Source, SourceRecord } from './extract/source.js';
 import type { Destination } from './load/destination.js';
 import { ExportSink, type FileLayoutOptions, type ManifestFile, type RejectedRecord } from './load/export-sink.js';
 import type { FormatName, ParquetOptions } from './load/formats.js';
-import { emptyRows, flattenUser, type Row } from './transform/flatten-user.js';
+import { emptyRows, flattenUser, unknownFieldPaths, type Row } from './transform/flatten-user.js';
 import { ALL_TABLES, SCHEMA_VERSION, type TableName } from './transform/schema.js';
 import { describeProblems, validateUser } from './transform/validate-user.js';
+import { assertPolicyAllowsFormats, type CompiledPolicy, type PolicyDescription } from './transform/pii-policy.js';
 import type { ClerkUser } from './clerk/types.js';
 
 /** Rejected records logged one by one; the rest are only counted (all are in the rejects file). */
@@ -37,6 +38,8 @@ export interface ExportCounts {
   already_exported: number;
   /** Users found deleted since the previous full run (rows of user_deletions). */
   deleted: number;
+  /** Users with at least one field the schema does not know. */
+  drifted_users: number;
   /** Rows per table. */
   rows: Record<TableName, number>;
 }
@@ -50,6 +53,13 @@ export interface Manifest {
   window?: { from: string; to: string };
   /** Whether this run looked for deleted users (rows in user_deletions). */
   deletions_detected: boolean;
+  /** Fields the schema does not know, with how many users carried each (kept in `_extra`). */
+  drift: Array<{ field: string; users: number }>;
+  schema_contract: SchemaContract;
+  /** The PII policy applied, per column (never the key); absent when none. */
+  pii?: PolicyDescription;
+  /** Whether CSV cells that look like formulas were neutralised. */
+  csv_formula_escape: boolean;
   status: 'complete';
   tool: { name: 'clerk-etl'; version: string };
   schema_version: number;
@@ -95,7 +105,17 @@ export interface ExportOptions {
   deletions?: { previous: ReadonlySet<string>; current?: () => Promise<ReadonlySet<string>> };
   /** When the run read no user and found no deletion: publish nothing and report `nothingToDo`. */
   skipWhenEmpty?: boolean;
+  /**
+   * Fields the schema does not know (schema drift), always kept in `_extra` and reported:
+   * `evolve` goes on; `freeze` goes on but the run ends "with warnings"; `strict` rejects the
+   * affected users, naming the field. Default `evolve`.
+   */
+  schemaContract?: SchemaContract;
+  /** Column policies (PII) applied to every table format. */
+  policy?: CompiledPolicy;
 }
+
+export type SchemaContract = 'evolve' | 'freeze' | 'strict';
 
 export interface ExportResult {
   /** Undefined when `nothingToDo`. */
@@ -120,12 +140,15 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
   const { source, destination, formats, runId, startedAt, signal, log } = options;
   const ctx: RunContext = { signal, log, runId };
   const dt = new Date(startedAt).toISOString().slice(0, 10);
-  const counts: ExportCounts = { read: 0, written: 0, rejected: 0, repeats_dropped: 0, already_exported: 0, deleted: 0, rows: Object.fromEntries(ALL_TABLES.map((t) => [t.name, 0])) as Record<TableName, number> };
-  const sink = new ExportSink({ destination, runId, dt, formats, parquet: options.parquet, ...options.layout });
+  const counts: ExportCounts = { read: 0, written: 0, rejected: 0, repeats_dropped: 0, already_exported: 0, deleted: 0, drifted_users: 0, rows: Object.fromEntries(ALL_TABLES.map((t) => [t.name, 0])) as Record<TableName, number> };
+  assertPolicyAllowsFormats(options.policy, formats);
+  const sink = new ExportSink({ destination, runId, dt, formats, parquet: options.parquet, ...options.layout, policy: options.policy });
   const wantRaw = formats.includes('raw');
   const seen = new Set<string>();
   const flat = { runId, extractedAt: startedAt };
   const recent: Array<[string, number]> = [];
+  const drift = new Map<string, number>();
+  const contract = options.schemaContract ?? 'evolve';
   let currentIds: ReadonlySet<string> | undefined;
   let loggedRejects = 0;
   try {
@@ -165,6 +188,15 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
           rejected.push(reject(rec, id, problems));
           continue;
         }
+        const unknown = unknownFieldPaths(rec.value as Record<string, unknown>);
+        if (unknown.length) {
+          counts.drifted_users++;
+          for (const f of unknown) drift.set(f, (drift.get(f) ?? 0) + 1);
+          if (contract === 'strict') {
+            rejected.push(reject(rec, id, unknown.map((f) => ({ field: f, problem: 'field not in the schema (--schema-contract strict)' }))));
+            continue;
+          }
+        }
         flattenUser(rec.value as ClerkUser, flat, rows);
         counts.written++;
         const updated = (rec.value as ClerkUser).updated_at;
@@ -197,6 +229,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       log.info('nothing to do: no user changed since the last run');
       return { manifest: undefined as unknown as Manifest, manifestPath: '', durationMs: Date.now() - startedAt, nothingToDo: true, seenIds: seen, currentIds, recent };
     }
+    for (const [field, users] of drift) log.warn('schema drift: a field the schema does not know (kept in _extra)', { field, users, contract });
     const files = await sink.finish();
     if (counts.read !== counts.written + counts.rejected) {
       throw new EtlError('INTERNAL', `Counts do not reconcile: read ${counts.read} ≠ written ${counts.written} + rejected ${counts.rejected}.`);
@@ -215,6 +248,10 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       mode: options.mode ?? 'full',
       ...(options.window ? { window: { from: new Date(options.window.from).toISOString(), to: new Date(options.window.to).toISOString() } } : {}),
       deletions_detected: options.deletions !== undefined,
+      drift: [...drift].map(([field, users]) => ({ field, users })).sort((a, b) => a.field.localeCompare(b.field)),
+      schema_contract: contract,
+      ...(options.policy?.active ? { pii: options.policy.description } : {}),
+      csv_formula_escape: options.layout?.csvFormulaEscape ?? true,
       status: 'complete',
       tool: { name: 'clerk-etl', version: pkg.version },
       schema_version: SCHEMA_VERSION,

@@ -13,6 +13,8 @@ export const EXIT = {
   NOTHING_TO_DO: 4,
   /** Another run holds the lock on the state; this one did nothing. */
   LOCKED: 5,
+  /** Finished and published with warnings: schema drift under --schema-contract freeze. */
+  WARNINGS: 6,
   /** A temporary failure (rate limit, network, Clerk 5xx) outlasted the retries: run again later. */
   TEMPORARY: 75,
   /** Clerk rejected the secret key. */

@@ -11,7 +11,8 @@ import type { Source } from '../extract/source.js';
 import { openDestination } from '../load/open-destination.js';
 import { FORMATS, PARQUET_CODECS, type FormatName, type ParquetCodec } from '../load/formats.js';
 import type { S3Options } from '../load/s3-destination.js';
-import { newRunId, runExport, type ExportResult } from '../run-export.js';
+import { newRunId, runExport, type ExportResult, type SchemaContract } from '../run-export.js';
+import { assertPolicyAllowsFormats, COLUMN_ACTIONS, CompiledPolicy, PII_PRESETS, type ColumnAction, type PiiPolicySpec, type PiiPreset } from '../transform/pii-policy.js';
 import { ClerkIncrementalSource } from '../extract/clerk-incremental-source.js';
 import { StateStore, type RunState } from '../state/state-store.js';
 import type { ClerkUser } from '../clerk/types.js';
@@ -58,6 +59,10 @@ export interface ExportSettings {
   lockTtlMinutes?: number;
   /** Print the plan and write nothing. */
   dryRun?: boolean;
+  /** Column policies (PII). */
+  pii?: PiiPolicySpec;
+  csvFormulaEscape?: boolean;
+  schemaContract?: SchemaContract;
 }
 
 export function parseFormats(value: string): FormatName[] {
@@ -108,6 +113,9 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
   const startedAt = settings.startedAt ?? Date.now();
   const runId = settings.runId ?? newRunId(new Date(startedAt));
   const requestedMode = settings.mode ?? 'full';
+  // At start-up, before any request: a policy that hashes without CLERK_ETL_HASH_KEY fails here.
+  const policy = settings.pii ? new CompiledPolicy(settings.pii, process.env) : undefined;
+  assertPolicyAllowsFormats(policy, settings.formats);
   if (requestedMode === 'incremental' && !settings.state) throw new EtlError('USAGE', '--mode incremental needs --state <path | s3://…> to remember the watermark between runs.');
   if (settings.from && (requestedMode === 'incremental' || settings.detectDeletions)) throw new EtlError('USAGE', '--mode incremental and --detect-deletions read from the Clerk API; they cannot be used with --from.');
   let client: ClerkClient | undefined;
@@ -197,8 +205,10 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
           ? { previous: previousIds, current: mode === 'incremental' ? () => sweepIds(client!, startedAt, settings.concurrency, signal, log, runId) : undefined }
           : undefined,
         skipWhenEmpty: mode === 'incremental',
+        policy,
+        schemaContract: settings.schemaContract,
         parquet: { rowGroupSize: settings.rowGroupSize, codec: settings.parquetCodec },
-        layout: { maxRowsPerFile: settings.maxRowsPerFile, maxFileBytes: settings.maxFileBytes, compress: settings.compress },
+        layout: { maxRowsPerFile: settings.maxRowsPerFile, maxFileBytes: settings.maxFileBytes, compress: settings.compress, csvFormulaEscape: settings.csvFormulaEscape },
         onProgress: settings.progress ? (p) => progress.update(p) : undefined,
         clerkStats: client ? () => ({ ...client!.stats }) : undefined,
       });
@@ -297,6 +307,11 @@ interface ExportFlags extends LogFlags {
   s3QueueSize?: number;
   s3Checksums?: 'when_supported' | 'when_required';
   s3OrphanGrace: number;
+  pii?: string;
+  piiColumn: string[];
+  dropTable: string[];
+  csvFormulaEscape: string;
+  schemaContract: string;
   state?: string;
   overlap: number;
   detectDeletions?: boolean;
@@ -354,6 +369,11 @@ export function exportCommand(setExit: (code: number) => void): Command {
     .option('--no-progress', 'no progress bar / progress lines')
     .addOption(new Option('--log-format <format>', 'json lines (default when stderr is not a TTY) or pretty').choices(['json', 'pretty']))
     .addOption(new Option('--log-level <level>').choices(['debug', 'info', 'warn', 'error']).default('info'))
+    .addOption(new Option('--pii <preset>', 'column policy preset: none, or analytics (hash identifiers, drop private metadata and password/TOTP fields)').choices([...PII_PRESETS]))
+    .option('--pii-column <table.column=action>', `a column's policy: ${COLUMN_ACTIONS.join('|')} (repeatable)`, collect, [])
+    .option('--drop-table <table>', 'leave a whole table out (repeatable)', collect, [])
+    .addOption(new Option('--csv-formula-escape <on|off>', "prefix ' to CSV cells starting with = + - @ tab CR (OWASP)").choices(['on', 'off']).default('on'))
+    .addOption(new Option('--schema-contract <mode>', 'fields the schema does not know: evolve (keep going), freeze (keep going, exit 6), strict (reject those users)').choices(['evolve', 'freeze', 'strict']).default('evolve'))
     .option('--config <file>', 'YAML config file (see config/); flags > config file > environment > defaults')
     .action(async (flags: ExportFlags, cmd: Command) => {
       const cfg = flags.config ? await loadConfigFile(flags.config) : undefined;
@@ -413,12 +433,31 @@ export function exportSettingsFrom(cmd: Command, cfg?: ConfigFile): { settings: 
     detectDeletions: v('detectDeletions', e.detect_deletions),
     lockTtlMinutes: v('lockTtl', e.lock_ttl_minutes),
     dryRun: d<boolean | undefined>('dryRun'),
+    pii: piiSpec(f<string>('pii') ?? e.pii?.preset, f<string[]>('piiColumn') ?? [], e.pii?.columns, f<string[]>('dropTable') ?? e.pii?.drop_tables),
+    csvFormulaEscape: ![false, 'off'].includes(v<string | boolean>('csvFormulaEscape', e.csv_formula_escape)),
+    schemaContract: v('schemaContract', e.schema_contract),
   };
   return {
     settings,
     summaryFile: v('summaryFile', e.summary_file),
     logFlags: { logFormat: v('logFormat', e.log_format), logLevel: v('logLevel', e.log_level) },
   };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** The PII policy from --pii / --pii-column / --drop-table and the config's export.pii (flags win per column). */
+function piiSpec(preset: string | undefined, columnFlags: string[], configColumns: Record<string, string> | undefined, dropTables: string[] | undefined): PiiPolicySpec | undefined {
+  const columns: Record<string, ColumnAction> = { ...(configColumns as Record<string, ColumnAction> | undefined) };
+  for (const c of columnFlags) {
+    const m = /^([a-z_]+\.[a-z0-9_]+)=([a-z]+)$/.exec(c.trim());
+    if (!m) throw new EtlError('USAGE', `--pii-column must look like users.first_name=mask (actions: ${COLUMN_ACTIONS.join(', ')}), got "${c}".`);
+    columns[m[1]!] = m[2] as ColumnAction;
+  }
+  if (!preset && !Object.keys(columns).length && !dropTables?.length) return undefined;
+  return { preset: (preset ?? 'none') as PiiPreset, columns, dropTables };
 }
 
 /** Run, print the summary, write the summary file (also on failure), set the exit code. */
@@ -437,7 +476,9 @@ export async function runExportCommand(settings: ExportSettings, log: Logger, su
       code = EXIT.NOTHING_TO_DO;
     } else {
       process.stdout.write(summaryText(outcome.result!, settings.to) + '\n');
-      code = outcome.result!.manifest.counts.rejected > 0 ? EXIT.REJECTED : EXIT.OK;
+      const m = outcome.result!.manifest;
+      code = m.counts.rejected > 0 ? EXIT.REJECTED : m.schema_contract === 'freeze' && m.drift.length > 0 ? EXIT.WARNINGS : EXIT.OK;
+      if (code === EXIT.WARNINGS) process.stdout.write(`Schema drift under --schema-contract freeze: ${m.drift.map((d) => `${d.field} (${d.users} users)`).join(', ')}; kept in _extra.\n`);
     }
   } catch (err) {
     failure = err;

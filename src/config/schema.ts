@@ -199,6 +199,21 @@ const exportShape = {
   log_level: oneOf(LOG_LEVELS),
   /** S3 destination settings (used when `to` or `state` is an `s3://` URL). */
   s3: section(s3Shape, 's3'),
+  /**
+   * Column policies (PII): `preset` none|analytics, `columns` (`table.column: keep|drop|hash|mask|null`),
+   * `drop_tables` (table names). `hash` needs CLERK_ETL_HASH_KEY in the environment.
+   */
+  pii: z
+    .strictObject({
+      preset: oneOf(['none', 'analytics']).optional(),
+      columns: z.record(z.string(), oneOf(['keep', 'drop', 'hash', 'mask', 'null'])).optional(),
+      drop_tables: z.array(z.string()).optional(),
+    })
+    .optional(),
+  /** Neutralise CSV cells that start like a formula (OWASP). Default true. */
+  csv_formula_escape: flag(),
+  /** Fields the schema does not know: evolve (default), freeze (exit 6), strict (reject those users). */
+  schema_contract: oneOf(['evolve', 'freeze', 'strict']),
 };
 
 const importShape = {

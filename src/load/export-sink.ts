@@ -3,6 +3,7 @@ import type { Row, RowsByTable } from '../transform/flatten-user.js';
 import type { Destination, OutputFile, WrittenFile } from './destination.js';
 import { createTableWriter, FORMAT_EXTENSIONS, RawWriter, type FormatName, type ParquetOptions, type TableFileWriter } from './formats.js';
 import { gzipFile } from './gzip-file.js';
+import type { CompiledPolicy } from '../transform/pii-policy.js';
 
 /** A file of the run, as listed in the manifest. */
 export interface ManifestFile extends WrittenFile {
@@ -41,9 +42,13 @@ export interface FileLayoutOptions {
   maxFileBytes?: number;
   /** Compression of CSV, NDJSON and raw files. Default `none`. */
   compress?: 'gzip' | 'none';
+  /** CSV formula-injection safety (see CsvOptions). Default on. */
+  csvFormulaEscape?: boolean;
 }
 
 export interface ExportSinkOptions extends FileLayoutOptions {
+  /** Column policies (PII): dropped tables and columns, hashed or masked values. */
+  policy?: CompiledPolicy;
   destination: Destination;
   runId: string;
   /** Partition date, `YYYY-MM-DD` (UTC date of the run start). */
@@ -162,7 +167,9 @@ export class ExportSink {
         }, maxRows, maxBytes);
         continue;
       }
-      for (const table of ALL_TABLES) {
+      for (const base of ALL_TABLES) {
+        if (options.policy?.tableDropped(base.name)) continue;
+        const table = options.policy ? options.policy.schemaFor(base) : base;
         const codec = options.parquet?.codec ?? 'snappy';
         const compression = format === 'parquet' ? codec : gzip ? 'gzip' : 'none';
         this.tables.push({
@@ -172,7 +179,7 @@ export class ExportSink {
               format === 'parquet'
                 ? destination.createFile(dataFilePath(table.name, dt, runId, part, 'parquet'), { contentType: CONTENT_TYPES.parquet })
                 : textFile(table.name, format, part);
-            const writer: TableFileWriter = createTableWriter(format, table, file, options.parquet);
+            const writer: TableFileWriter = createTableWriter(format, table, file, options.parquet, { formulaEscape: options.csvFormulaEscape });
             return { file, writer };
           }, maxRows, maxBytes),
         });
@@ -182,9 +189,10 @@ export class ExportSink {
 
   /** Write one batch: rows of every table, the raw JSON lines of the batch's users, its rejects. */
   async write(rows: RowsByTable, rawLines: string[], rejected: RejectedRecord[]): Promise<void> {
+    const policy = this.options.policy;
     for (const { table, files } of this.tables) {
       const r = rows.get(table);
-      if (r && r.length) await files.write(r);
+      if (r && r.length) await files.write(policy ? policy.apply(table, r) : r);
     }
     if (this.raw && rawLines.length) await this.raw.write(rawLines);
     if (rejected.length) {
@@ -192,7 +200,9 @@ export class ExportSink {
         this.rejectsFile = this.options.destination.createFile(`_rejects/dt=${this.options.dt}/${this.options.runId}.ndjson`, { contentType: CONTENT_TYPES.raw });
         this.rejects = new RawWriter(this.rejectsFile);
       }
-      await this.rejects.writeLines(rejected.map((r) => JSON.stringify(r)));
+      // Under a PII policy the raw record would carry what the policy removes: keep the reason only.
+      const hide = policy?.active === true;
+      await this.rejects.writeLines(rejected.map((r) => JSON.stringify(hide ? { ...r, record: '[omitted: a PII policy is active]' } : r)));
     }
   }
 

@@ -44,10 +44,27 @@ const PARQUET_COMPRESSORS = {
   BROTLI: (input: Uint8Array): Uint8Array => brotliCompressSync(input, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5 } }),
 };
 
-export function createTableWriter(format: Exclude<FormatName, 'raw'>, table: TableSchema, file: OutputFile, parquet: ParquetOptions = {}): TableFileWriter {
+/** Options of the CSV writer. */
+export interface CsvOptions {
+  /**
+   * Neutralise cells a spreadsheet would run as a formula (OWASP "CSV injection"): a text cell
+   * starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`. Only text and JSON
+   * columns: numbers, booleans and timestamps the tool writes itself are never changed. Default true.
+   */
+  formulaEscape?: boolean;
+}
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** The OWASP neutralisation of one text cell. */
+export function escapeFormula(v: string): string {
+  return FORMULA_START.test(v) ? `'${v}` : v;
+}
+
+export function createTableWriter(format: Exclude<FormatName, 'raw'>, table: TableSchema, file: OutputFile, parquet: ParquetOptions = {}, csv: CsvOptions = {}): TableFileWriter {
   switch (format) {
     case 'csv':
-      return new CsvTableWriter(table, file);
+      return new CsvTableWriter(table, file, csv.formulaEscape ?? true);
     case 'ndjson':
       return new NdjsonTableWriter(table, file);
     case 'parquet':
@@ -78,12 +95,15 @@ function textValue(type: ColumnType, v: unknown): unknown {
 class CsvTableWriter implements TableFileWriter {
   rows = 0;
   private readonly types: ColumnType[];
+  private readonly escape: boolean[];
   private headerWritten = false;
   constructor(
     private readonly table: TableSchema,
     private readonly file: OutputFile,
+    formulaEscape: boolean,
   ) {
     this.types = table.columns.map((c) => c.type);
+    this.escape = table.columns.map((c) => formulaEscape && (c.type === 'string' || c.type === 'json'));
   }
 
   private async header(): Promise<void> {
@@ -96,7 +116,8 @@ class CsvTableWriter implements TableFileWriter {
     await this.header();
     if (rows.length === 0) return;
     const types = this.types;
-    const data = rows.map((r) => r.map((v, i) => textValue(types[i]!, v)));
+    const escape = this.escape;
+    const data = rows.map((r) => r.map((v, i) => (escape[i] && typeof v === 'string' ? escapeFormula(v) : textValue(types[i]!, v))));
     const text = Papa.unparse(data, {
       header: false,
       newline: '\r\n',

@@ -151,3 +151,23 @@ export function rowToObject(table: TableSchema, row: Row): Record<string, unknow
   for (let i = 0; i < table.columns.length; i++) o[table.columns[i]!.name] = row[i];
   return o;
 }
+
+/**
+ * The paths of fields the schema does not know, in a user and its array elements:
+ * `birthday`, `scim.new_flag`, `email_addresses[].verification.channel`. They are kept in `_extra`;
+ * this lists them for the manifest's drift report and the schema contract.
+ */
+export function unknownFieldPaths(user: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const collect = (rec: Record<string, unknown>, plan: EntityPlan, prefix: string): void => {
+    const e = extras(rec, plan);
+    if (e) for (const k of Object.keys(e)) out.push(prefix + k);
+  };
+  collect(user, USER_PLAN, '');
+  for (const { array, plan } of CHILD_PLANS) {
+    const items = user[array];
+    if (!Array.isArray(items)) continue;
+    for (const item of items) if (item && typeof item === 'object' && !Array.isArray(item)) collect(item as Record<string, unknown>, plan, `${array}[].`);
+  }
+  return [...new Set(out)];
+}
