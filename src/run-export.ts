@@ -178,26 +178,39 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
           seen.add(id);
         }
         counts.read++;
-        if (wantRaw) rawLines.push(rec.text ?? JSON.stringify(rec.value));
         if (rec.error !== undefined) {
+          // Not JSON (or not UTF-8): it goes to the rejects file only, raw stays valid NDJSON.
           rejected.push(reject(rec, id, [{ field: '(record)', problem: rec.error }]));
           continue;
         }
-        const problems = validateUser(rec.value);
-        if (problems.length) {
-          rejected.push(reject(rec, id, problems));
-          continue;
-        }
-        const unknown = unknownFieldPaths(rec.value as Record<string, unknown>);
-        if (unknown.length) {
-          counts.drifted_users++;
-          for (const f of unknown) drift.set(f, (drift.get(f) ?? 0) + 1);
-          if (contract === 'strict') {
-            rejected.push(reject(rec, id, unknown.map((f) => ({ field: f, problem: 'field not in the schema (--schema-contract strict)' }))));
+        const sizes = [...rows.values()].map((r) => r.length);
+        try {
+          const raw = wantRaw ? (rec.text ?? JSON.stringify(rec.value)) : undefined;
+          const problems = validateUser(rec.value);
+          if (problems.length) {
+            if (raw !== undefined) rawLines.push(raw);
+            rejected.push(reject(rec, id, problems));
             continue;
           }
+          const unknown = unknownFieldPaths(rec.value as Record<string, unknown>);
+          if (unknown.length) {
+            counts.drifted_users++;
+            for (const f of unknown) drift.set(f, (drift.get(f) ?? 0) + 1);
+            if (contract === 'strict') {
+              if (raw !== undefined) rawLines.push(raw);
+              rejected.push(reject(rec, id, unknown.map((f) => ({ field: f, problem: 'field not in the schema (--schema-contract strict)' }))));
+              continue;
+            }
+          }
+          flattenUser(rec.value as ClerkUser, flat, rows);
+          if (raw !== undefined) rawLines.push(raw);
+        } catch (err) {
+          // A record that cannot be flattened or serialised (metadata nested thousands of levels deep
+          // overflows JSON.stringify): undo its partial rows and reject it, naming why.
+          [...rows.values()].forEach((r, i) => (r.length = sizes[i]!));
+          rejected.push(reject({ ...rec, value: undefined, text: rec.text ?? '[not serialisable]' }, id, [{ field: '(record)', problem: `could not be processed: ${(err as Error).message}` }]));
+          continue;
         }
-        flattenUser(rec.value as ClerkUser, flat, rows);
         counts.written++;
         const updated = (rec.value as ClerkUser).updated_at;
         if (options.recentSince !== undefined && id !== null && updated >= options.recentSince) recent.push([id, updated]);

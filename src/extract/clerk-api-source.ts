@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type { ClerkClient } from '../clerk/client.js';
 import type { ClerkUser } from '../clerk/types.js';
@@ -73,6 +74,8 @@ export class ClerkApiSource implements Source {
 
     const controller = new AbortController();
     const signal = AbortSignal.any([ctx.signal, controller.signal]);
+    // Every request in flight listens on it: more than Node's default 10 at --concurrency > 10.
+    setMaxListeners(this.concurrency * 2 + 10, signal);
     const queue = new AsyncQueue<SourceRecord[]>(this.concurrency * 2);
     const limit = pLimit(this.concurrency);
     const all = Promise.all(

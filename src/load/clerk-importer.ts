@@ -222,6 +222,23 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       return;
     }
     const existing = await findExisting(client, body, runSignal, param);
+    // The identifier may belong to a different user (two source users sharing an email): never map
+    // this record to that user, and never overwrite it. Only the same source user (same external_id),
+    // or under `update` a user without an external_id (one that predates the migration), counts.
+    const ours = existing && (existing.external_id === body.external_id || (options.onConflict === 'update' && (existing.external_id ?? null) === null));
+    if (existing && !ours) {
+      fail({
+        source_id: user.sourceId,
+        where: rec.where,
+        field: param,
+        code: 'form_identifier_exists',
+        message: `${param ?? 'an identifier'} already belongs to another Clerk user (${existing.id}, external_id ${JSON.stringify(existing.external_id ?? null)}); not created, not merged. ${err.message}`,
+        clerk_trace_id: err.traceId,
+        status: err.status,
+        record: rec.value,
+      });
+      return;
+    }
     if (options.onConflict === 'skip' || !existing) {
       if (!existing) log.warn('identifier exists but the user holding it was not found; recorded as exists', { source_id: user.sourceId, field: param });
       counts.exists++;
