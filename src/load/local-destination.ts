@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { link, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   HashingCounter,
@@ -109,6 +109,31 @@ export class LocalDestination implements Destination {
     await rm(this.stagingDir, { recursive: true, force: true });
     await rmdir(path.dirname(this.stagingDir)).catch(() => undefined);
     for (const rel of this.published) await rm(path.join(this.root, rel), { force: true });
+  }
+
+  /**
+   * Remove `_staging/<run_id>` folders of other runs that started more than `graceMs` ago: what a
+   * killed run (SIGKILL, power loss) left. Readers never saw them; this only frees the space.
+   */
+  async sweepStaleStaging(graceMs: number, log?: { warn(msg: string, fields?: Record<string, unknown>): void }): Promise<number> {
+    const root = path.dirname(this.stagingDir);
+    let names: string[];
+    try {
+      names = await readdir(root);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const name of names) {
+      const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-[0-9a-f]{6}$/.exec(name);
+      if (!m || path.join(root, name) === this.stagingDir) continue;
+      const started = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, +m[7]!);
+      if (Date.now() - started < graceMs) continue;
+      await rm(path.join(root, name), { recursive: true, force: true });
+      removed++;
+    }
+    if (removed) log?.warn('removed the staging folders of earlier runs that did not finish', { count: removed });
+    return removed;
   }
 
   async readSmall(relPath: string): Promise<SmallObject | null> {

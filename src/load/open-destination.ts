@@ -6,8 +6,8 @@ import { S3Destination, type S3Options } from './s3-destination.js';
 export interface OpenDestinationOptions {
   s3?: S3Options;
   /**
-   * S3: abort multipart uploads of other runs (a killed exporter's) that are older than this, at
-   * the start of the run. Default 60 minutes. 0 disables the sweep only when negative.
+   * Leftovers of killed runs older than this are cleaned at the start of a run: multipart uploads
+   * on S3, `_staging/<run_id>` folders locally. Default 60 minutes; negative disables it.
    */
   orphanGraceMs?: number;
   log?: Logger;
@@ -22,7 +22,12 @@ export function isS3Url(to: string): boolean {
  * object) and leftovers of killed runs are swept before the run starts.
  */
 export async function openDestination(to: string, runId: string, options: OpenDestinationOptions = {}): Promise<Destination> {
-  if (!isS3Url(to)) return new LocalDestination(to, runId);
+  if (!isS3Url(to)) {
+    const local = new LocalDestination(to, runId);
+    const grace = options.orphanGraceMs ?? 60 * 60 * 1000;
+    if (grace >= 0) await local.sweepStaleStaging(grace, options.log);
+    return local;
+  }
   const dest = new S3Destination(to, runId, options.s3 ?? {}, options.log);
   await dest.probe();
   const grace = options.orphanGraceMs ?? 60 * 60 * 1000;
