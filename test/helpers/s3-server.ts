@@ -102,6 +102,7 @@ export async function startS3Server(): Promise<S3Server> {
     process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
     process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
     stopServer = async () => {
+      (server as unknown as { httpServer?: { closeAllConnections?: () => void } }).httpServer?.closeAllConnections?.();
       await server.close();
       rmSync(dir, { recursive: true, force: true });
     };
@@ -170,11 +171,16 @@ export async function startFaultProxy(target: string): Promise<{ endpoint: strin
       });
       return;
     }
-    const upstream = http.request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+    // agent: false: no keep-alive sockets left open to the server, which would stop it from closing.
+    const upstream = http.request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers, agent: false }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
     });
     upstream.on('error', () => res.destroy());
+    // A client that dies mid-request (a killed exporter) must not leave the upstream request hanging.
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
     req.pipe(upstream);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -154,6 +154,38 @@ describe(`export to S3 (${process.env.CLERK_ETL_TEST_S3 === 's3rver' ? 's3rver' 
     }
   }, 60_000);
 
+  it('an exporter killed with SIGKILL mid-upload: no manifest; the next run aborts the orphaned multipart uploads and publishes', async () => {
+    const proxy = await startFaultProxy(s3.endpoint);
+    try {
+      const bin = path.resolve(__dirname, '../../bin/clerk-etl.js');
+      const args = ['export', '--from', input, '--to', 's3://warehouse/killed', '--format', 'raw,csv', '--s3-endpoint', proxy.endpoint, '--s3-path-style', '--s3-part-size', '5MiB', '--s3-orphan-grace', '0', '--log-format', 'json'];
+      if (s3.kind === 's3rver') args.push('--s3-checksums', 'when_required');
+      const env = { PATH: process.env.PATH!, AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID!, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_REGION: 'us-east-1' };
+      const { spawn } = await import('node:child_process');
+      const child = spawn(process.execPath, [bin, ...args], { env, stdio: 'ignore' });
+      await new Promise<void>((resolve) => {
+        const t = setInterval(() => {
+          if (proxy.partsSeen > 0 || child.exitCode !== null) {
+            clearInterval(t);
+            resolve();
+          }
+        }, 2);
+      });
+      child.kill('SIGKILL');
+      await new Promise((r) => child.on('close', r));
+      expect((await s3.listKeys('warehouse', 'killed/')).filter((k) => k.includes('_manifests'))).toEqual([]);
+      const leftover = await s3.listUploads('warehouse', 'killed/');
+      if (leftover !== null) expect(leftover.length).toBeGreaterThan(0); // the kill left an upload open
+      const again = spawn(process.execPath, [bin, ...args], { env, stdio: 'ignore' });
+      expect(await new Promise((r) => again.on('close', r))).toBe(0);
+      const uploads = await s3.listUploads('warehouse', 'killed/');
+      if (uploads !== null) expect(uploads).toEqual([]);
+      expect((await s3.listKeys('warehouse', 'killed/_manifests/')).length).toBe(1);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
+
   it('the AWS secret never appears in logs, manifests or errors', async () => {
     expect(logLines.join('\n')).not.toContain(s3.secretAccessKey);
     for (const key of await s3.listKeys('warehouse')) {
