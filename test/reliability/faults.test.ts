@@ -86,6 +86,36 @@ describe('network faults during import', () => {
   }, 60_000);
 });
 
+describe('SIGTERM during an import', () => {
+  it('ends within seconds with exit 130; the re-run creates every user exactly once', async () => {
+    const users = generateUsers(300, { seed: 97 }).filter((u) => (u.email_addresses as unknown[]).length > 0 || typeof u.username === 'string').slice(0, 150);
+    const file = path.join(dir, 'sigterm.ndjson');
+    writeFileSync(file, users.map((u) => JSON.stringify(u)).join('\n') + '\n');
+    const em = await emulator({ users: 0, latencyMs: 30 });
+    const report = path.join(dir, 'sigterm-report');
+    const args = [BIN, 'import', '--from', file, '--report', report, '--concurrency', '4', '--rate-limit', '100000/1s', '--log-format', 'json'];
+    const env = { PATH: process.env.PATH!, CLERK_SECRET_KEY: em.secretKey, CLERK_API_URL: em.url };
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (em.stats.creates >= 40) {
+          clearInterval(t);
+          resolve();
+        }
+      }, 2);
+    });
+    const sent = Date.now();
+    child.kill('SIGTERM');
+    expect(await new Promise((r) => child.on('close', r))).toBe(130);
+    expect(Date.now() - sent).toBeLessThan(5000);
+    expect(em.store.size).toBeLessThan(150);
+    const again = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(await new Promise((r) => again.on('close', r))).toBe(0);
+    expect(em.store.size).toBe(150);
+    expect(new Set(em.store.all().map((u) => u.external_id)).size).toBe(150);
+  }, 60_000);
+});
+
 describe('crash and resume of the exporter', () => {
   for (const seed of [1, 2, 3]) {
     it(`SIGKILL at a random point (seed ${seed}): no manifest, nothing visible to readers; the re-run publishes every user exactly once`, async () => {
