@@ -298,10 +298,17 @@ export function toCreateBody(u: ImportUser, options: MapOptions = {}): { body: R
   if (u.publicMetadata) body.public_metadata = u.publicMetadata;
   if (u.privateMetadata) body.private_metadata = u.privateMetadata;
   if (u.unsafeMetadata) body.unsafe_metadata = u.unsafeMetadata;
-  if (u.createdAt !== undefined) body.created_at = rfc3339(u.createdAt);
+  // RFC 3339 has four-digit years: outside 0000–9999 the time cannot be sent at all.
+  const inRange = (ms: number): boolean => ms >= -62167219200000 && ms <= 253402300799999;
+  if (u.createdAt !== undefined) {
+    if (inRange(u.createdAt)) body.created_at = rfc3339(u.createdAt);
+    else problems.push({ field: 'created_at', problem: `${u.createdAt} is outside the years 0000–9999 that RFC 3339 can express` });
+  }
   if (u.legalAcceptedAt !== undefined) {
-    body.legal_accepted_at = rfc3339(u.legalAcceptedAt);
-    body.skip_legal_checks = true;
+    if (inRange(u.legalAcceptedAt)) {
+      body.legal_accepted_at = rfc3339(u.legalAcceptedAt);
+      body.skip_legal_checks = true;
+    } else problems.push({ field: 'legal_accepted_at', problem: `${u.legalAcceptedAt} is outside the years 0000–9999 that RFC 3339 can express` });
   }
   if (u.passwordDigest || u.passwordHasher) {
     if (!u.passwordHasher) problems.push({ field: 'password_hasher', problem: 'a password digest needs its hasher' });

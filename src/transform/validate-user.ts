@@ -83,7 +83,7 @@ function checkField(v: unknown, f: FieldSpec, path: string, out: FieldProblem[],
       ok = typeof v === 'boolean';
       break;
     case 'integer':
-      ok = typeof v === 'number' && Number.isSafeInteger(v);
+      ok = typeof v === 'number' && Number.isSafeInteger(v) && (f.type !== 'timestamp' || Math.abs(v) <= MAX_DATE_MS);
       break;
     case 'object':
       ok = isPlainObject(v);
@@ -97,8 +97,11 @@ function checkField(v: unknown, f: FieldSpec, path: string, out: FieldProblem[],
   if (!ok) out.push({ field: path, problem: `expected ${expected(f)}, got ${kindOf(v)}${preview(v)}` });
 }
 
+/** The largest Unix-ms value a JavaScript Date (and ISO-8601 text) can hold: ±100,000,000 days. */
+const MAX_DATE_MS = 8.64e15;
+
 function expected(f: FieldSpec): string {
-  const base = f.kind === 'integer' ? (f.type === 'timestamp' ? 'an integer (Unix ms)' : 'an integer') : f.kind === 'object' ? 'an object' : f.kind === 'array' ? 'an array' : `a ${f.kind}`;
+  const base = f.kind === 'integer' ? (f.type === 'timestamp' ? 'an integer (Unix ms within ±8.64e15)' : 'an integer') : f.kind === 'object' ? 'an object' : f.kind === 'array' ? 'an array' : `a ${f.kind}`;
   return f.nullable ? `${base} or null` : base;
 }
 
@@ -115,7 +118,8 @@ function kindOf(v: unknown): string {
 
 function preview(v: unknown): string {
   if (typeof v === 'object') return '';
-  const s = JSON.stringify(v);
+  // Library callers may pass what JSON cannot hold (bigint, functions): describe, never throw.
+  const s = typeof v === 'bigint' ? `${v}n` : typeof v === 'function' || typeof v === 'symbol' || v === undefined ? String(typeof v) : JSON.stringify(v);
   return ` (${s.length > 40 ? s.slice(0, 40) + '…' : s})`;
 }
 

@@ -14,7 +14,9 @@ export function readCsv(file: string): Array<Record<string, string>> {
 export async function readParquet(file: string): Promise<Array<Record<string, unknown>>> {
   const buf = readFileSync(file);
   const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
-  return (await parquetReadObjects({ file: ab })) as Array<Record<string, unknown>>;
+  // hyparquet's default decoder drops a leading U+FEFF from strings; the bytes in the file keep it.
+  const stringFromBytes = (b: Uint8Array | undefined) => (b ? new TextDecoder('utf-8', { ignoreBOM: true }).decode(b) : b);
+  return (await parquetReadObjects({ file: ab, parsers: { stringFromBytes } as never })) as Array<Record<string, unknown>>;
 }
 
 export function readNdjson(file: string): Array<Record<string, unknown>> {

@@ -311,7 +311,7 @@ const ARRAY_ID_PREFIX: Record<string, string> = {
 
 /** Any User the spec allows. Every generated user passes validateUser. */
 export function userArb(options: UserArbOptions = {}): fc.Arbitrary<ClerkUser> {
-  const ts: Cfg = { ts: options.timestamps ?? 'safe', drift: options.unknownFields ?? false };
+  const ts: Cfg = { ts: options.timestamps ?? 'date', drift: options.unknownFields ?? false };
   const maxItems = options.maxItems ?? 3;
   const elements = elementArbs(ts);
   const arrays: Record<string, Arb> = {};
@@ -358,51 +358,40 @@ const emailDomain = fc
   .tuple(fc.array(fc.oneof({ weight: 4, arbitrary: LABEL }, { weight: 1, arbitrary: UNICODE_LABEL }), { minLength: 1, maxLength: 2 }), fc.stringMatching(/^[a-z]{2,6}$/))
   .map(([labels, tld]) => [...labels, tld].join('.'));
 
-/** Arbitrary pieces of an importable user's identifiers; made unique per batch by {@link importableUsersArb}. */
+/** Identifier pieces for up to 3 emails, phones and wallets; made unique per batch by {@link importableUsersArb}. */
 const identifierParts = fc.record({
-  emails: fc.array(fc.record({ local: fc.string({ unit: fc.constantFrom(...LOCAL_UNITS), minLength: 1, maxLength: 12 }), domain: emailDomain }), { maxLength: 3 }),
-  phones: fc.array(fc.stringMatching(/^\d{8}$/), { maxLength: 3 }),
-  wallets: fc.array(fc.tuple(fc.stringMatching(/^[0-9a-fA-F]{38}$/), fc.boolean()), { maxLength: 2 }),
+  emails: fc.array(fc.record({ local: fc.string({ unit: fc.constantFrom(...LOCAL_UNITS), minLength: 1, maxLength: 12 }), domain: emailDomain }), { minLength: 3, maxLength: 3 }),
+  phones: fc.array(fc.stringMatching(/^\d{8}$/), { minLength: 3, maxLength: 3 }),
+  wallets: fc.array(fc.tuple(fc.stringMatching(/^[0-9a-fA-F]{38}$/), fc.boolean()), { minLength: 3, maxLength: 3 }),
   username: fc.option(fc.oneof(anyString, fc.stringMatching(/^[a-z][a-z0-9_-]{3,20}$/)), { nil: null }),
   externalId: fc.option(anyString, { nil: null }),
   locale: fc.option(fc.constantFrom('', 'en', 'en-US', 'fr-FR', 'de-CH', 'zh-Hans-CN', 'ar-EG', 'he-IL', 'pt-BR', 'sr-Latn-RS'), { nil: null }),
 });
 
 /**
- * 1–`maxLength` Users (any shape the spec allows, like {@link userArb}) whose identifiers Clerk
- * accepts and that are unique across the batch: e-mail addresses with a safe local part and domain,
- * E.164 `+1` + 10 digits phones, `0x` wallets, any-Unicode usernames and external ids, BCP 47
- * locales, and times an RFC 3339 body can carry. Each has at least one identifier.
+ * 1–`maxLength` Users (any shape the spec allows, like {@link userArb}: 0–3 of each identification with
+ * any verification, primary ids pointing anywhere) whose identifiers Clerk accepts and that are unique
+ * across the batch: e-mail addresses with a safe local part and domain, E.164 `+1` + 10 digits phones,
+ * `0x` wallets, any-Unicode usernames and external ids, BCP 47 locales, and times an RFC 3339 body can
+ * carry. Each has at least one identifier.
  */
 export function importableUsersArb(maxLength = 3): fc.Arbitrary<ClerkUser[]> {
-  const one = fc.record({ user: userArb({ timestamps: 'rfc3339', maxItems: 2 }), ids: identifierParts });
+  const one = fc.record({ user: userArb({ timestamps: 'rfc3339' }), ids: identifierParts });
   return fc.uniqueArray(one, { minLength: 1, maxLength, selector: (x) => x.user.id }).map((list) =>
     list.map(({ user, ids }, i) => {
       const u = structuredClone(user) as Rec;
-      const emails = (u.email_addresses as Rec[]).slice(0, ids.emails.length);
-      ids.emails.forEach((e, j) => {
-        const item = emails[j] ?? { id: `idn_e${String(u.id)}_x${j}`, object: 'email_address', reserved: false, verification: null, linked_to: [], created_at: 0, updated_at: 0 };
-        emails[j] = { ...item, email_address: `${e.local}+u${i}e${j}@${e.domain}` };
+      u.email_addresses = (u.email_addresses as Rec[]).map((item, j) => ({ ...item, email_address: `${ids.emails[j]!.local}+u${i}e${j}@${ids.emails[j]!.domain}` }));
+      u.phone_numbers = (u.phone_numbers as Rec[]).map((item, j) => ({ ...item, phone_number: `+1${ids.phones[j]!}${i}${j}` }));
+      u.web3_wallets = (u.web3_wallets as Rec[]).map((item, j) => {
+        const [hex, upper] = ids.wallets[j]!;
+        return { ...item, web3_wallet: `0x${upper ? hex.toUpperCase() : hex}${i}${j}` };
       });
-      u.email_addresses = emails;
-      const phones = (u.phone_numbers as Rec[]).slice(0, ids.phones.length);
-      ids.phones.forEach((digits, j) => {
-        const item = phones[j] ?? { id: `idn_p${String(u.id)}_x${j}`, object: 'phone_number', reserved: false, verification: null, linked_to: [], created_at: 0, updated_at: 0 };
-        phones[j] = { ...item, phone_number: `+1${digits}${i}${j}` };
-      });
-      u.phone_numbers = phones;
-      const wallets = (u.web3_wallets as Rec[]).slice(0, ids.wallets.length);
-      ids.wallets.forEach(([hex, upper], j) => {
-        const item = wallets[j] ?? { id: `idn_w${String(u.id)}_x${j}`, object: 'web3_wallet', verification: null, created_at: 0, updated_at: 0 };
-        wallets[j] = { ...item, web3_wallet: `0x${upper ? hex.toUpperCase() : hex}${i}${j}` };
-      });
-      u.web3_wallets = wallets;
       // Any-Unicode username made unique by a suffix; '' and null mean none.
       u.username = ids.username === null ? null : ids.username === '' ? '' : `${ids.username}#u${i}`;
-      if (!emails.length && !phones.length && !wallets.length && !u.username) u.username = `only_username_u${i}`;
+      const identified = (u.email_addresses as Rec[]).length + (u.phone_numbers as Rec[]).length + (u.web3_wallets as Rec[]).length > 0;
+      if (!identified && !u.username) u.username = `only_username_u${i}`;
       u.external_id = ids.externalId === null ? null : ids.externalId === '' ? '' : `${ids.externalId}#u${i}`;
       u.locale = ids.locale;
-      // Primary ids stay as generated: an element's id, null, or one that no longer matches (dangling).
       return u as ClerkUser;
     }),
   );

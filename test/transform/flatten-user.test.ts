@@ -186,7 +186,7 @@ describe('flattenUser on the examples of shared/clerk/users-examples.json', () =
     bad.email_addresses = [{ object: 'email_address', email_address: 5, reserved: false, linked_to: [], created_at: 1, updated_at: 1, verification: null }];
     expect(validateUser(bad)).toEqual([
       { field: 'banned', problem: 'must not be null (expected a boolean)' },
-      { field: 'created_at', problem: 'expected an integer (Unix ms), got a string ("2024-05-28")' },
+      { field: 'created_at', problem: 'expected an integer (Unix ms within ±8.64e15), got a string ("2024-05-28")' },
       { field: 'email_addresses[0].email_address', problem: 'expected a string, got an integer (5)' },
     ]);
     expect(validateUser([1, 2])).toEqual([{ field: '(record)', problem: 'expected a JSON object (a Clerk User), got an array' }]);
