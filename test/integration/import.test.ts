@@ -178,10 +178,10 @@ describe('never a duplicate', () => {
     expect(b.stats.requests).toBe(0);
   });
 
-  it('a run killed with SIGKILL halfway, then re-run: every user created exactly once; a third run creates nothing', async () => {
-    const { file, users } = usersFile('kill.ndjson', 120, 43);
+  for (const killAt of [5, 50, 100]) it(`a run killed with SIGKILL after ${killAt} creates, then re-run: every user created exactly once; a third run creates nothing`, async () => {
+    const { file, users } = usersFile(`kill-${killAt}.ndjson`, 120, 43);
     const b = await emulator({ users: 0, latencyMs: 20 });
-    const report = path.join(dir, 'kill-report');
+    const report = path.join(dir, `kill-report-${killAt}`);
     const run = () =>
       spawn(process.execPath, [BIN, 'import', '--from', file, '--report', report, '--concurrency', '4', '--rate-limit', '100000/1s', '--log-format', 'json'], {
         env: { PATH: process.env.PATH!, CLERK_SECRET_KEY: b.secretKey, CLERK_API_URL: b.url },
@@ -190,7 +190,7 @@ describe('never a duplicate', () => {
     const first = run();
     await new Promise<void>((resolve) => {
       const t = setInterval(() => {
-        if (b.stats.creates >= 50) {
+        if (b.stats.creates >= killAt) {
           clearInterval(t);
           first.kill('SIGKILL');
           resolve();
@@ -199,7 +199,7 @@ describe('never a duplicate', () => {
     });
     await new Promise((r) => first.on('close', r));
     const createdBeforeKill = b.stats.creates;
-    expect(createdBeforeKill).toBeGreaterThanOrEqual(50);
+    expect(createdBeforeKill).toBeGreaterThanOrEqual(killAt);
     expect(createdBeforeKill).toBeLessThan(120);
     const second = run();
     let out = '';
