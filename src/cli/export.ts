@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
 import { ClerkClient } from '../clerk/client.js';
-import { TokenBucket } from '../clerk/rate-limiter.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { clerkClientFrom } from './clerk-client-from-settings.js';
 import path from 'node:path';
-import { EtlError, redactSecrets, registerSecret } from '../errors.js';
+import { EtlError, redactSecrets } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ClerkApiSource } from '../extract/clerk-api-source.js';
 import { FileSource, type FileFormat } from '../extract/file-source.js';
@@ -118,21 +118,9 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
   assertPolicyAllowsFormats(policy, settings.formats);
   if (requestedMode === 'incremental' && !settings.state) throw new EtlError('USAGE', '--mode incremental needs --state <path | s3://…> to remember the watermark between runs.');
   if (settings.from && (requestedMode === 'incremental' || settings.detectDeletions)) throw new EtlError('USAGE', '--mode incremental and --detect-deletions read from the Clerk API; they cannot be used with --from.');
-  let client: ClerkClient | undefined;
-  if (!settings.from) {
-    if (!settings.secretKey) {
-      throw new EtlError('USAGE', 'CLERK_SECRET_KEY is not set. Set it to the sk_live_… or sk_test_… secret key of the instance to export (Clerk Dashboard → API keys), or export from a file with --from.');
-    }
-    registerSecret(settings.secretKey);
-    client = new ClerkClient({
-      apiUrl: settings.apiUrl,
-      secretKey: settings.secretKey,
-      limiter: settings.rateLimit ? new TokenBucket(settings.rateLimit) : TokenBucket.forKey(settings.secretKey),
-      log,
-      requestTimeoutMs: settings.requestTimeoutMs,
-      retry: settings.maxAttempts ? { maxAttempts: settings.maxAttempts } : undefined,
-    });
-  }
+  const client = settings.from
+    ? undefined
+    : clerkClientFrom(settings, log, 'Set it to the sk_live_… or sk_test_… secret key of the instance to export (Clerk Dashboard → API keys), or export from a file with --from.');
   const stateStore = settings.state ? new StateStore(settings.state, { s3: settings.s3, log }) : undefined;
   let locked = false;
   if (stateStore && !settings.dryRun) {

@@ -1,7 +1,5 @@
 import { Command, Option } from 'commander';
-import { ClerkClient } from '../clerk/client.js';
-import { TokenBucket } from '../clerk/rate-limiter.js';
-import { EtlError, registerSecret } from '../errors.js';
+import { EtlError } from '../errors.js';
 import { ClerkCsvSource } from '../extract/clerk-csv-source.js';
 import { FileSource } from '../extract/file-source.js';
 import type { Source } from '../extract/source.js';
@@ -11,6 +9,7 @@ import { newRunId } from '../run-export.js';
 import type { ExternalIdMode } from '../transform/import-user.js';
 import { abortOnSignals, loggerFromFlags, positiveInt, type LogFlags } from './common.js';
 import { EXIT } from './exit-codes.js';
+import { clerkClientFrom } from './clerk-client-from-settings.js';
 import { loadConfigFile } from '../config/load.js';
 import { flagValue, pick } from '../config/merge.js';
 import { DEFAULT_API_URL, parseRateLimit } from './export.js';
@@ -36,21 +35,9 @@ export interface ImportSettings {
 export async function executeImport(settings: ImportSettings, log: Logger, signal: AbortSignal): Promise<ImportSummary> {
   const kind = settings.inputFormat === 'auto' ? (/\.csv$/i.test(settings.from) ? 'clerk-csv' : 'raw') : settings.inputFormat;
   const source: Source = kind === 'clerk-csv' ? new ClerkCsvSource(settings.from) : new FileSource(settings.from, 'auto');
-  let client: ClerkClient | undefined;
-  if (!settings.dryRun) {
-    if (!settings.secretKey) {
-      throw new EtlError('USAGE', 'CLERK_SECRET_KEY is not set. Set it to the secret key (sk_live_… / sk_test_…) of the instance to import into, or use --dry-run to check the file without sending.');
-    }
-    registerSecret(settings.secretKey);
-    client = new ClerkClient({
-      apiUrl: settings.apiUrl,
-      secretKey: settings.secretKey,
-      limiter: settings.rateLimit ? new TokenBucket(settings.rateLimit) : TokenBucket.forKey(settings.secretKey),
-      log,
-      requestTimeoutMs: settings.requestTimeoutMs,
-      retry: settings.maxAttempts ? { maxAttempts: settings.maxAttempts } : undefined,
-    });
-  }
+  const client = settings.dryRun
+    ? undefined
+    : clerkClientFrom(settings, log, 'Set it to the secret key (sk_live_… / sk_test_…) of the instance to import into, or use --dry-run to check the file without sending.');
   const progress = new Progress(log, settings.progress && Boolean(process.stderr.isTTY));
   const runId = newRunId();
   log.info(settings.dryRun ? 'import dry run started: nothing will be sent' : 'import started', { run_id: runId, from: settings.from, input_format: kind, report: settings.reportDir, on_conflict: settings.onConflict });

@@ -72,6 +72,13 @@ export class HashingCounter {
   }
 }
 
+/** The manifest entry of a small file written whole. */
+export function writtenFileOf(relPath: string, content: string): WrittenFile {
+  const counter = new HashingCounter();
+  counter.update(Buffer.from(content, 'utf8'));
+  return { path: relPath, bytes: counter.bytes, sha256: counter.digest() };
+}
+
 /** Resolve on 'drain' or 'error' (the error itself is recorded by the stream's own listener). */
 export function waitForDrain(s: NodeJS.WritableStream): Promise<void> {
   return new Promise<void>((resolve) => {

@@ -4,6 +4,7 @@ import { link, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'no
 import path from 'node:path';
 import {
   HashingCounter,
+  writtenFileOf,
   sinkError,
   waitForDrain,
   type Destination,
@@ -98,9 +99,7 @@ export class LocalDestination implements Destination {
 
   async writeSmallFile(relPath: string, content: string): Promise<WrittenFile> {
     await this.writeSmall(relPath, content);
-    const counter = new HashingCounter();
-    counter.update(Buffer.from(content, 'utf8'));
-    return { path: relPath, bytes: counter.bytes, sha256: counter.digest() };
+    return writtenFileOf(relPath, content);
   }
 
   async discard(): Promise<void> {

@@ -16,6 +16,7 @@ import { EtlError } from '../errors.js';
 import type { Logger } from '../log.js';
 import {
   HashingCounter,
+  writtenFileOf,
   waitForDrain,
   type Destination,
   type FileOptions,
@@ -202,9 +203,7 @@ export class S3Destination implements Destination {
 
   async writeSmallFile(relPath: string, content: string): Promise<WrittenFile> {
     await this.writeSmall(relPath, content);
-    const counter = new HashingCounter();
-    counter.update(Buffer.from(content, 'utf8'));
-    return { path: relPath, bytes: counter.bytes, sha256: counter.digest() };
+    return writtenFileOf(relPath, content);
   }
 
   /**
