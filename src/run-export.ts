@@ -223,6 +223,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
         else if (loggedRejects === MAX_LOGGED_REJECTS + 1) log.warn(`more records rejected; only the first ${MAX_LOGGED_REJECTS} are logged, all are in the rejects file`);
       }
       await sink.write(rows, rawLines, rejected);
+      log.debug('batch written', { records: batch.length, read: counts.read, written: counts.written, rejected: counts.rejected });
       options.onProgress?.({ read: counts.read, written: counts.written, rejected: counts.rejected, expected: counts.expected });
     }
     if (signal.aborted) throw abortError(signal);
