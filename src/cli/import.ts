@@ -111,6 +111,7 @@ export function importCommand(setExit: (code: number) => void): Command {
     .option('--report <dir>', 'reports and the resume journal', './clerk-import-report')
     .addOption(new Option('--on-conflict <what>', 'when an email, phone, username or external_id already exists').choices(['skip', 'update', 'fail']).default('skip'))
     .option('--dry-run', 'read, validate and map every record; send nothing')
+    .option('--no-dry-run', 'send for real, even when the config file says dry_run: true')
     .addOption(new Option('--external-id <mode>', "source: the source's external_id, else its id; id: always the source id; keep: only the source's external_id").choices(['source', 'id', 'keep']).default('source'))
     .option('--api-url <url>', `Clerk Backend API origin (env CLERK_API_URL, default ${DEFAULT_API_URL})`)
     .option('--concurrency <n>', 'creates in flight at once (the rate limiter sets the pace)', positiveInt('--concurrency'), 8)
