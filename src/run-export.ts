@@ -156,6 +156,9 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
     for await (const batch of source.read(ctx)) {
       if (signal.aborted) throw abortError(signal);
       const rows = emptyRows();
+      // For undoing a record's partial rows: the table lists of this batch and their lengths.
+      const rowLists = [...rows.values()];
+      const sizes = new Array<number>(rowLists.length);
       const rawLines: string[] = [];
       const rejected: RejectedRecord[] = [];
       for (const rec of batch) {
@@ -183,7 +186,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
           rejected.push(reject(rec, id, [{ field: '(record)', problem: rec.error }]));
           continue;
         }
-        const sizes = [...rows.values()].map((r) => r.length);
+        for (let i = 0; i < rowLists.length; i++) sizes[i] = rowLists[i]!.length;
         try {
           const raw = wantRaw ? (rec.text ?? JSON.stringify(rec.value)) : undefined;
           const problems = validateUser(rec.value);
@@ -207,7 +210,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
         } catch (err) {
           // A record that cannot be flattened or serialised (metadata nested thousands of levels deep
           // overflows JSON.stringify): undo its partial rows and reject it, naming why.
-          [...rows.values()].forEach((r, i) => (r.length = sizes[i]!));
+          rowLists.forEach((r, i) => (r.length = sizes[i]!));
           rejected.push(reject({ ...rec, value: undefined, text: rec.text ?? '[not serialisable]' }, id, [{ field: '(record)', problem: `could not be processed: ${(err as Error).message}` }]));
           continue;
         }

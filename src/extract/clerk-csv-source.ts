@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import Papa from 'papaparse';
 import { EtlError } from '../errors.js';
 import { DASHBOARD_CSV_COLUMNS } from '../transform/import-user.js';
+import { assertReadable } from './file-source.js';
 import type { RunContext, Source, SourceRecord } from './source.js';
 
 const BATCH = 500;
@@ -31,11 +31,7 @@ export class ClerkCsvSource implements Source {
   }
 
   async *read(ctx: RunContext): AsyncIterable<SourceRecord[]> {
-    try {
-      await stat(this.file);
-    } catch {
-      throw new EtlError('USAGE', `Cannot read --from ${this.file}: no such file.`);
-    }
+    await assertReadable(this.file);
     const stream = createReadStream(this.file, { encoding: 'utf8', signal: ctx.signal });
     const queue: SourceRecord[] = [];
     let finished = false;

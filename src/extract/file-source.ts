@@ -35,11 +35,7 @@ export class FileSource implements Source {
   }
 
   async *read(ctx: RunContext): AsyncIterable<SourceRecord[]> {
-    try {
-      await stat(this.file);
-    } catch {
-      throw new EtlError('USAGE', `Cannot read --from ${this.file}: no such file.`);
-    }
+    await assertReadable(this.file);
     const format = this.format === 'auto' ? await detectFormat(this.file) : this.format;
     this.description.format = format;
     ctx.log.info('reading users from file', { file: this.file, format });
@@ -50,6 +46,15 @@ export class FileSource implements Source {
   private openStream(ctx: RunContext): Readable {
     const raw = createReadStream(this.file, { highWaterMark: 1 << 20, signal: ctx.signal });
     return this.file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+  }
+}
+
+/** A clear usage error for a missing --from file, instead of a stream error later. */
+export async function assertReadable(file: string): Promise<void> {
+  try {
+    await stat(file);
+  } catch {
+    throw new EtlError('USAGE', `Cannot read --from ${file}: no such file.`);
   }
 }
 

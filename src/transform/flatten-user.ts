@@ -169,5 +169,5 @@ export function unknownFieldPaths(user: Record<string, unknown>): string[] {
     if (!Array.isArray(items)) continue;
     for (const item of items) if (item && typeof item === 'object' && !Array.isArray(item)) collect(item as Record<string, unknown>, plan, `${array}[].`);
   }
-  return [...new Set(out)];
+  return out.length < 2 ? out : [...new Set(out)];
 }
