@@ -2,15 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { abortError, EtlError } from './errors.js';
 import type { Logger } from './log.js';
-import type { RunContext, Source, SourceRecord } from './extract/source.js';
+import type { RunContext, Source } from './extract/source.js';
 import type { Destination } from './load/destination.js';
-import { ExportSink, type FileLayoutOptions, type ManifestFile, type RejectedRecord } from './load/export-sink.js';
+import { ExportSink, type FileLayoutOptions, type ManifestFile } from './load/export-sink.js';
 import type { FormatName, ParquetOptions } from './load/formats.js';
-import { emptyRows, flattenUser, unknownFieldPaths, type Row } from './transform/flatten-user.js';
+import type { Row } from './transform/flatten-user.js';
+import { IdGate, idOf, transformBatch, updatedAtOf, type BatchOptions, type BatchResult, type SchemaContract } from './transform/batch.js';
 import { ALL_TABLES, SCHEMA_VERSION, type TableName } from './transform/schema.js';
-import { describeProblems, validateUser } from './transform/validate-user.js';
 import { assertPolicyAllowsFormats, type CompiledPolicy, type PolicyDescription } from './transform/pii-policy.js';
-import type { ClerkUser } from './clerk/types.js';
 
 /** Rejected records logged one by one; the rest are only counted (all are in the rejects file). */
 const MAX_LOGGED_REJECTS = 20;
@@ -115,7 +114,7 @@ export interface ExportOptions {
   policy?: CompiledPolicy;
 }
 
-export type SchemaContract = 'evolve' | 'freeze' | 'strict';
+export type { SchemaContract };
 
 export interface ExportResult {
   /** Undefined when `nothingToDo`. */
@@ -144,87 +143,37 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
   assertPolicyAllowsFormats(options.policy, formats);
   const sink = new ExportSink({ destination, runId, dt, formats, parquet: options.parquet, ...options.layout, policy: options.policy });
   const wantRaw = formats.includes('raw');
-  const seen = new Set<string>();
-  const flat = { runId, extractedAt: startedAt };
+  const gate = new IdGate(counts, source.mayRepeat, options.alreadyExported);
+  const seen = gate.seen;
   const recent: Array<[string, number]> = [];
   const drift = new Map<string, number>();
   const contract = options.schemaContract ?? 'evolve';
+  const batchOptions: BatchOptions = { flat: { runId, extractedAt: startedAt }, wantRaw, contract, recentSince: options.recentSince };
   let currentIds: ReadonlySet<string> | undefined;
   let loggedRejects = 0;
+  /** Fold one transformed batch into the run's counts, drift and recent list; log its rejects. */
+  const addBatch = (out: Omit<BatchResult, 'rows' | 'rawLines'> & { rows: Iterable<[TableName, { length: number }]> }): void => {
+    for (const [table, r] of out.rows) counts.rows[table] += r.length;
+    counts.written += out.written;
+    counts.rejected += out.rejected.length;
+    counts.drifted_users += out.drifted;
+    for (const [f, n] of out.drift) drift.set(f, (drift.get(f) ?? 0) + n);
+    for (const r of out.recent) recent.push(r);
+    for (const r of out.rejected) {
+      loggedRejects++;
+      if (loggedRejects <= MAX_LOGGED_REJECTS) log.warn('rejected record', { source: r.source, id: r.id, reason: r.reason });
+      else if (loggedRejects === MAX_LOGGED_REJECTS + 1) log.warn(`more records rejected; only the first ${MAX_LOGGED_REJECTS} are logged, all are in the rejects file`);
+    }
+  };
   try {
     counts.expected = await source.total(ctx);
     for await (const batch of source.read(ctx)) {
       if (signal.aborted) throw abortError(signal);
-      const rows = emptyRows();
-      // For undoing a record's partial rows: the table lists of this batch and their lengths.
-      const rowLists = [...rows.values()];
-      const sizes = new Array<number>(rowLists.length);
-      const rawLines: string[] = [];
-      const rejected: RejectedRecord[] = [];
-      for (const rec of batch) {
-        const id = idOf(rec.value);
-        if (id !== null && options.alreadyExported && options.alreadyExported.get(id) === (rec.value as ClerkUser).updated_at && !seen.has(id)) {
-          seen.add(id);
-          counts.already_exported++;
-          continue;
-        }
-        if (id !== null) {
-          if (seen.has(id)) {
-            if (source.mayRepeat) {
-              counts.repeats_dropped++;
-              continue;
-            }
-            counts.read++;
-            rejected.push(reject(rec, id, [{ field: 'id', problem: `duplicate id: an earlier record of this input has id ${id}` }]));
-            continue;
-          }
-          seen.add(id);
-        }
-        counts.read++;
-        if (rec.error !== undefined) {
-          // Not JSON (or not UTF-8): it goes to the rejects file only, raw stays valid NDJSON.
-          rejected.push(reject(rec, id, [{ field: '(record)', problem: rec.error }]));
-          continue;
-        }
-        for (let i = 0; i < rowLists.length; i++) sizes[i] = rowLists[i]!.length;
-        try {
-          const raw = wantRaw ? (rec.text ?? JSON.stringify(rec.value)) : undefined;
-          const problems = validateUser(rec.value);
-          if (problems.length) {
-            if (raw !== undefined) rawLines.push(raw);
-            rejected.push(reject(rec, id, problems));
-            continue;
-          }
-          const unknown = unknownFieldPaths(rec.value as Record<string, unknown>);
-          if (unknown.length) {
-            counts.drifted_users++;
-            for (const f of unknown) drift.set(f, (drift.get(f) ?? 0) + 1);
-            if (contract === 'strict') {
-              if (raw !== undefined) rawLines.push(raw);
-              rejected.push(reject(rec, id, unknown.map((f) => ({ field: f, problem: 'field not in the schema (--schema-contract strict)' }))));
-              continue;
-            }
-          }
-          flattenUser(rec.value as ClerkUser, flat, rows);
-          if (raw !== undefined) rawLines.push(raw);
-        } catch (err) {
-          // A record that cannot be flattened or serialised (metadata nested thousands of levels deep
-          // overflows JSON.stringify): undo its partial rows and reject it, naming why.
-          rowLists.forEach((r, i) => (r.length = sizes[i]!));
-          rejected.push(reject({ ...rec, value: undefined, text: rec.text ?? '[not serialisable]' }, id, [{ field: '(record)', problem: `could not be processed: ${(err as Error).message}` }]));
-          continue;
-        }
-        counts.written++;
-        const updated = (rec.value as ClerkUser).updated_at;
-        if (options.recentSince !== undefined && id !== null && updated >= options.recentSince) recent.push([id, updated]);
-      }
-      for (const [table, r] of rows) counts.rows[table] += r.length;
-      counts.rejected += rejected.length;
-      for (const r of rejected) {
-        loggedRejects++;
-        if (loggedRejects <= MAX_LOGGED_REJECTS) log.warn('rejected record', { source: r.source, id: r.id, reason: r.reason });
-        else if (loggedRejects === MAX_LOGGED_REJECTS + 1) log.warn(`more records rejected; only the first ${MAX_LOGGED_REJECTS} are logged, all are in the rejects file`);
-      }
+      const ids = batch.map((rec) => idOf(rec.value));
+      const gates = batch.map((rec, i) => gate.decide(ids[i]!, updatedAtOf(rec.value)));
+      const out = transformBatch(batch, ids, gates, batchOptions);
+      const { rows, rawLines, rejected } = out;
+      addBatch(out);
       await sink.write(rows, rawLines, rejected);
       log.debug('batch written', { records: batch.length, read: counts.read, written: counts.written, rejected: counts.rejected });
       options.onProgress?.({ read: counts.read, written: counts.written, rejected: counts.rejected, expected: counts.expected });
@@ -293,22 +242,4 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
     if (signal.aborted && !(err instanceof EtlError && err.code !== 'ABORTED')) throw abortError(signal);
     throw err;
   }
-}
-
-function idOf(v: unknown): string | null {
-  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-    const id = (v as Record<string, unknown>).id;
-    if (typeof id === 'string') return id;
-  }
-  return null;
-}
-
-function reject(rec: SourceRecord, id: string | null, problems: Array<{ field: string; problem: string }>): RejectedRecord {
-  return {
-    source: rec.where,
-    id,
-    reason: `${rec.where}${id ? ` (${id})` : ''}: ${describeProblems(problems)}`,
-    problems,
-    record: rec.value === undefined ? (rec.text ?? null) : rec.value,
-  };
 }

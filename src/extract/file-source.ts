@@ -1,4 +1,3 @@
-import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import type { Readable } from 'node:stream';
 import streamArray from 'stream-json/streamers/stream-array.js';
 import { EtlError } from '../errors.js';
 import type { RunContext, Source, SourceRecord } from './source.js';
+import { ndjsonChunks, parseNdjsonChunk } from './ndjson.js';
 
 /** Records per batch handed to the transform. */
 const BATCH = 1000;
@@ -98,69 +98,17 @@ function firstNonSpace(buf: Buffer): number | undefined {
   return undefined;
 }
 
-/**
- * NDJSON split on newline bytes in the Buffer, then one UTF-8 decode and JSON.parse per line:
- * several times faster than readline (DEPENDENCIES.md).
- */
+/** NDJSON: whole-line chunks, parsed into batches of about BATCH records. */
 async function* readNdjson(stream: Readable, ctx: RunContext): AsyncIterable<SourceRecord[]> {
-  let carry: Buffer | undefined;
-  let lineNo = 0;
   let batch: SourceRecord[] = [];
-  const take = (buf: Buffer, start: number, end: number): void => {
-    lineNo++;
-    if (lineNo === 1 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
-    if (end > start && buf[end - 1] === 0x0d) end--; // CRLF
-    let blank = true;
-    for (let i = start; i < end; i++) {
-      const c = buf[i]!;
-      if (c !== 0x20 && c !== 0x09) {
-        blank = false;
-        break;
-      }
-    }
-    if (blank) return;
-    const where = `line ${lineNo}`;
-    if (!isUtf8(buf.subarray(start, end))) {
-      // Decoding would replace the bad bytes with U+FFFD and change the data silently.
-      batch.push({ value: undefined, where, text: buf.toString('latin1', start, Math.min(end, start + 2000)), error: 'invalid UTF-8 in the line' });
-      return;
-    }
-    const text = buf.toString('utf8', start, end);
-    try {
-      batch.push({ value: JSON.parse(text), where, text });
-    } catch (err) {
-      batch.push({ value: undefined, where, text, error: `invalid JSON: ${(err as Error).message}` });
-    }
-  };
-  // Pieces of a line longer than a chunk: joined once when its newline arrives (a 50 MB line is
-  // not copied again for every 1 MB chunk).
-  let pending: Buffer[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    const firstNl = chunk.indexOf(0x0a);
-    if (firstNl === -1) {
-      pending.push(chunk);
-      continue;
-    }
-    let buf: Buffer = chunk;
-    if (carry || pending.length) {
-      buf = Buffer.concat([...(carry ? [carry] : []), ...pending, chunk]);
-      pending = [];
-    }
-    carry = undefined;
-    let start = 0;
-    for (let nl = buf.indexOf(0x0a, start); nl !== -1; nl = buf.indexOf(0x0a, start)) {
-      take(buf, start, nl);
-      start = nl + 1;
-    }
-    if (start < buf.length) carry = buf.subarray(start);
+  for await (const chunk of ndjsonChunks(stream as AsyncIterable<Buffer>)) {
+    parseNdjsonChunk(chunk, batch);
     if (batch.length >= BATCH) {
       ctx.signal.throwIfAborted();
       yield batch;
       batch = [];
     }
   }
-  if (pending.length) carry = Buffer.concat([...(carry ? [carry] : []), ...pending]);
-  if (carry && carry.length) take(carry, 0, carry.length);
   if (batch.length) yield batch;
 }
 

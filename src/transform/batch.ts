@@ -1,0 +1,170 @@
+import type { ClerkUser } from '../clerk/types.js';
+import type { SourceRecord } from '../extract/source.js';
+import type { RejectedRecord } from '../load/export-sink.js';
+import { emptyRows, flattenUser, unknownFieldPaths, type FlattenContext, type RowsByTable } from './flatten-user.js';
+import { describeProblems, validateUser } from './validate-user.js';
+
+/** What the id gate decided for a record. */
+export const Gate = {
+  /** Transform it. */
+  Take: 0,
+  /** Drop it quietly: a repeat from a paging source, or already written by the previous run. */
+  Skip: 1,
+  /** Reject it: an earlier record of this input had the same id. */
+  Duplicate: 2,
+} as const;
+export type Gate = (typeof Gate)[keyof typeof Gate];
+
+/** The fields of the export counts the gate keeps. */
+export interface GateCounts {
+  read: number;
+  repeats_dropped: number;
+  already_exported: number;
+}
+
+/**
+ * Decides, in input order, whether each record is read, dropped as a repeat, or a duplicate.
+ * It owns the run's set of seen ids, so it stays on one thread even when transforming is spread
+ * over workers: "the first record with an id wins" needs one order.
+ */
+export class IdGate {
+  readonly seen = new Set<string>();
+  constructor(
+    private readonly counts: GateCounts,
+    private readonly mayRepeat: boolean,
+    private readonly alreadyExported?: ReadonlyMap<string, number>,
+  ) {}
+
+  decide(id: string | null, updatedAt: unknown): Gate {
+    if (id === null) {
+      this.counts.read++;
+      return Gate.Take;
+    }
+    if (this.alreadyExported && this.alreadyExported.get(id) === updatedAt && !this.seen.has(id)) {
+      this.seen.add(id);
+      this.counts.already_exported++;
+      return Gate.Skip;
+    }
+    if (this.seen.has(id)) {
+      if (this.mayRepeat) {
+        this.counts.repeats_dropped++;
+        return Gate.Skip;
+      }
+      this.counts.read++;
+      return Gate.Duplicate;
+    }
+    this.seen.add(id);
+    this.counts.read++;
+    return Gate.Take;
+  }
+}
+
+/** The id of a parsed record, when it is an object with a string id. */
+export function idOf(v: unknown): string | null {
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const id = (v as Record<string, unknown>).id;
+    if (typeof id === 'string') return id;
+  }
+  return null;
+}
+
+/** The updated_at of a parsed record (whatever it is; the gate compares it). */
+export function updatedAtOf(v: unknown): unknown {
+  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>).updated_at : undefined;
+}
+
+export type SchemaContract = 'evolve' | 'freeze' | 'strict';
+
+export interface BatchOptions {
+  flat: FlattenContext;
+  /** Keep each transformed or invalid record's JSON text for the `raw` format. */
+  wantRaw: boolean;
+  contract: SchemaContract;
+  /** Remember (id, updated_at) of written users updated at or after this, Unix ms. */
+  recentSince?: number;
+}
+
+/** What one batch became. */
+export interface BatchResult {
+  rows: RowsByTable;
+  rawLines: string[];
+  rejected: RejectedRecord[];
+  written: number;
+  /** Users with at least one field the schema does not know. */
+  drifted: number;
+  /** Unknown field → users carrying it, in this batch. */
+  drift: Map<string, number>;
+  recent: Array<[string, number]>;
+}
+
+/**
+ * Validate and flatten one batch of records whose ids the gate has decided. Records the gate
+ * skipped are left out; duplicates, unparseable and invalid records become rejects naming the
+ * field. A record that fails half-way has its partial rows undone. Pure apart from its result.
+ */
+export function transformBatch(batch: readonly SourceRecord[], ids: ReadonlyArray<string | null>, gates: ArrayLike<number>, options: BatchOptions): BatchResult {
+  const rows = emptyRows();
+  // For undoing a record's partial rows: the table lists of this batch and their lengths.
+  const rowLists = [...rows.values()];
+  const sizes = new Array<number>(rowLists.length);
+  const result: BatchResult = { rows, rawLines: [], rejected: [], written: 0, drifted: 0, drift: new Map(), recent: [] };
+  const { rawLines, rejected, drift } = result;
+  const { wantRaw, contract, recentSince } = options;
+  for (let n = 0; n < batch.length; n++) {
+    const gate = gates[n];
+    if (gate === Gate.Skip) continue;
+    const rec = batch[n]!;
+    const id = ids[n] ?? null;
+    if (gate === Gate.Duplicate) {
+      rejected.push(rejectRecord(rec, id, [{ field: 'id', problem: `duplicate id: an earlier record of this input has id ${id}` }]));
+      continue;
+    }
+    if (rec.error !== undefined) {
+      // Not JSON (or not UTF-8): it goes to the rejects file only, raw stays valid NDJSON.
+      rejected.push(rejectRecord(rec, id, [{ field: '(record)', problem: rec.error }]));
+      continue;
+    }
+    for (let i = 0; i < rowLists.length; i++) sizes[i] = rowLists[i]!.length;
+    try {
+      const raw = wantRaw ? (rec.text ?? JSON.stringify(rec.value)) : undefined;
+      const problems = validateUser(rec.value);
+      if (problems.length) {
+        if (raw !== undefined) rawLines.push(raw);
+        rejected.push(rejectRecord(rec, id, problems));
+        continue;
+      }
+      const unknown = unknownFieldPaths(rec.value as Record<string, unknown>);
+      if (unknown.length) {
+        result.drifted++;
+        for (const f of unknown) drift.set(f, (drift.get(f) ?? 0) + 1);
+        if (contract === 'strict') {
+          if (raw !== undefined) rawLines.push(raw);
+          rejected.push(rejectRecord(rec, id, unknown.map((f) => ({ field: f, problem: 'field not in the schema (--schema-contract strict)' }))));
+          continue;
+        }
+      }
+      flattenUser(rec.value as ClerkUser, options.flat, rows);
+      if (raw !== undefined) rawLines.push(raw);
+    } catch (err) {
+      // A record that cannot be flattened or serialised (metadata nested thousands of levels deep
+      // overflows JSON.stringify): undo its partial rows and reject it, naming why.
+      rowLists.forEach((r, i) => (r.length = sizes[i]!));
+      rejected.push(rejectRecord({ ...rec, value: undefined, text: rec.text ?? '[not serialisable]' }, id, [{ field: '(record)', problem: `could not be processed: ${(err as Error).message}` }]));
+      continue;
+    }
+    result.written++;
+    const updated = (rec.value as ClerkUser).updated_at;
+    if (recentSince !== undefined && id !== null && updated >= recentSince) result.recent.push([id, updated]);
+  }
+  return result;
+}
+
+export function rejectRecord(rec: SourceRecord, id: string | null, problems: Array<{ field: string; problem: string }>): RejectedRecord {
+  return {
+    source: rec.where,
+    id,
+    reason: `${rec.where}${id ? ` (${id})` : ''}: ${describeProblems(problems)}`,
+    problems,
+    record: rec.value === undefined ? (rec.text ?? null) : rec.value,
+  };
+}
