@@ -5,6 +5,7 @@ import type { Logger } from './log.js';
 import type { RunContext, Source } from './extract/source.js';
 import type { Destination } from './load/destination.js';
 import { ExportSink, type FileLayoutOptions, type ManifestFile } from './load/export-sink.js';
+import { CHUNK_BYTES, TransformPool, WORKER_PARQUET_BUFFER_BYTES } from './parallel/transform-pool.js';
 import type { FormatName, ParquetOptions } from './load/formats.js';
 import type { Row } from './transform/flatten-user.js';
 import { IdGate, idOf, transformBatch, updatedAtOf, type BatchOptions, type BatchResult, type SchemaContract } from './transform/batch.js';
@@ -112,6 +113,12 @@ export interface ExportOptions {
   schemaContract?: SchemaContract;
   /** Column policies (PII) applied to every table format. */
   policy?: CompiledPolicy;
+  /**
+   * Transform workers (worker_threads) for NDJSON sources: parsing, validation, flattening and
+   * file encoding move off the main thread, each worker writing its own part files. 0 or 1: in
+   * this thread (default).
+   */
+  workers?: number;
 }
 
 export type { SchemaContract };
@@ -141,7 +148,10 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
   const dt = new Date(startedAt).toISOString().slice(0, 10);
   const counts: ExportCounts = { read: 0, written: 0, rejected: 0, repeats_dropped: 0, already_exported: 0, deleted: 0, drifted_users: 0, rows: Object.fromEntries(ALL_TABLES.map((t) => [t.name, 0])) as Record<TableName, number> };
   assertPolicyAllowsFormats(options.policy, formats);
-  const sink = new ExportSink({ destination, runId, dt, formats, parquet: options.parquet, ...options.layout, policy: options.policy });
+  // With transform workers, they write the tables; this thread's sink only writes the rejects.
+  let pool: TransformPool | undefined;
+  const sink = (tableFormats: FormatName[]): ExportSink => new ExportSink({ destination, runId, dt, formats: tableFormats, parquet: options.parquet, ...options.layout, policy: options.policy });
+  let mainSink: ExportSink | undefined;
   const wantRaw = formats.includes('raw');
   const gate = new IdGate(counts, source.mayRepeat, options.alreadyExported);
   const seen = gate.seen;
@@ -167,16 +177,33 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
   };
   try {
     counts.expected = await source.total(ctx);
-    for await (const batch of source.read(ctx)) {
-      if (signal.aborted) throw abortError(signal);
-      const ids = batch.map((rec) => idOf(rec.value));
-      const gates = batch.map((rec, i) => gate.decide(ids[i]!, updatedAtOf(rec.value)));
-      const out = transformBatch(batch, ids, gates, batchOptions);
-      const { rows, rawLines, rejected } = out;
-      addBatch(out);
-      await sink.write(rows, rawLines, rejected);
-      log.debug('batch written', { records: batch.length, read: counts.read, written: counts.written, rejected: counts.rejected });
+    const workers = options.workers ?? 0;
+    const chunks = workers > 1 && source.ndjsonChunks ? await source.ndjsonChunks(ctx, CHUNK_BYTES) : undefined;
+    const progress = (records: number): void => {
+      log.debug('batch written', { records, read: counts.read, written: counts.written, rejected: counts.rejected });
       options.onProgress?.({ read: counts.read, written: counts.written, rejected: counts.rejected, expected: counts.expected });
+    };
+    if (chunks) {
+      const policySpec = options.policy?.spec;
+      pool = new TransformPool({ count: workers, formats: formats, runId, dt, parquet: options.parquet, layout: options.layout, policy: policySpec, batch: batchOptions, parquetBufferBytes: WORKER_PARQUET_BUFFER_BYTES, needUpdatedAt: options.alreadyExported !== undefined }, destination, signal);
+      log.info('transforming in worker threads', { workers });
+      const s = (mainSink = sink([]));
+      await pool.run(chunks, gate, async (b) => {
+        addBatch({ ...b, rows: b.rows.map(([t, n]) => [t, { length: n }]), drift: new Map(b.drift) });
+        await s.write(new Map(), [], b.rejected);
+        progress(b.records);
+      });
+    } else {
+      const s = (mainSink = sink(formats));
+      for await (const batch of source.read(ctx)) {
+        if (signal.aborted) throw abortError(signal);
+        const ids = batch.map((rec) => idOf(rec.value));
+        const gates = batch.map((rec, i) => gate.decide(ids[i]!, updatedAtOf(rec.value)));
+        const out = transformBatch(batch, ids, gates, batchOptions);
+        addBatch(out);
+        await s.write(out.rows, out.rawLines, out.rejected);
+        progress(batch.length);
+      }
     }
     if (signal.aborted) throw abortError(signal);
     if (options.deletions) {
@@ -187,16 +214,18 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       counts.rows.user_deletions = gone.length;
       if (gone.length) {
         log.info('users deleted since the previous full run', { count: gone.length });
-        await sink.write(new Map([['user_deletions', gone]]), [], []);
+        if (pool) await pool.writeRows('user_deletions', gone);
+        else await mainSink.write(new Map([['user_deletions', gone]]), [], []);
       }
     }
     if (options.skipWhenEmpty && counts.read === 0 && counts.deleted === 0) {
+      await pool?.close();
       await destination.discard();
       log.info('nothing to do: no user changed since the last run');
       return { manifest: undefined as unknown as Manifest, manifestPath: '', durationMs: Date.now() - startedAt, nothingToDo: true, seenIds: seen, currentIds, recent };
     }
     for (const [field, users] of drift) log.warn('schema drift: a field the schema does not know (kept in _extra)', { field, users, contract });
-    const files = await sink.finish();
+    const files = [...(pool ? await pool.finish() : []), ...(await mainSink.finish())];
     if (counts.read !== counts.written + counts.rejected) {
       throw new EtlError('INTERNAL', `Counts do not reconcile: read ${counts.read} ≠ written ${counts.written} + rejected ${counts.rejected}.`);
     }
@@ -238,6 +267,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
     await destination.writeSmallFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
     return { manifest, manifestPath, durationMs: finishedAt - startedAt, seenIds: seen, currentIds, recent };
   } catch (err) {
+    await pool?.close();
     await destination.discard().catch((e: unknown) => log.error('could not remove the partial output', { error: String(e) }));
     if (signal.aborted && !(err instanceof EtlError && err.code !== 'ABORTED')) throw abortError(signal);
     throw err;

@@ -23,6 +23,8 @@ import { loadConfigFile } from '../config/load.js';
 import { flagValue, pick } from '../config/merge.js';
 import type { ConfigFile } from '../config/schema.js';
 import { duration, fmt, Progress } from './progress.js';
+import { autoWorkers } from '../parallel/transform-pool.js';
+import { stat } from 'node:fs/promises';
 
 export const DEFAULT_API_URL = 'https://api.clerk.com';
 
@@ -43,6 +45,8 @@ export interface ExportSettings {
   parquetCodec?: ParquetCodec;
   maxRowsPerFile?: number;
   maxFileBytes?: number;
+  /** Transform workers for NDJSON files: a number (0/1: none) or auto. Default auto. */
+  workers?: number | 'auto';
   compress?: 'gzip' | 'none';
   s3?: S3Options;
   /** S3: abort other runs' multipart uploads older than this at start. Default 60 min. */
@@ -196,6 +200,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
         policy,
         schemaContract: settings.schemaContract,
         parquet: { rowGroupSize: settings.rowGroupSize, codec: settings.parquetCodec },
+        workers: await resolveWorkers(settings),
         layout: { maxRowsPerFile: settings.maxRowsPerFile, maxFileBytes: settings.maxFileBytes, compress: settings.compress, csvFormulaEscape: settings.csvFormulaEscape },
         onProgress: settings.progress ? (p) => progress.update(p) : undefined,
         clerkStats: client ? () => ({ ...client!.stats }) : undefined,
@@ -310,6 +315,26 @@ interface ExportFlags extends LogFlags {
   progress: boolean;
 }
 
+/** `--workers`: `auto` or a whole number. */
+export function parseWorkers(value: string): number | 'auto' {
+  if (value.trim() === 'auto') return 'auto';
+  if (!/^\d+$/.test(value.trim())) throw new EtlError('USAGE', `--workers must be auto or a whole number, got "${value}".`);
+  return Number(value);
+}
+
+/** Files smaller than this are transformed in the main thread under `--workers auto`. */
+export const AUTO_WORKERS_MIN_BYTES = 32 * 1024 * 1024;
+
+/** The number of transform workers a run uses (0: the main thread). */
+export async function resolveWorkers(settings: Pick<ExportSettings, 'workers' | 'from'>): Promise<number> {
+  const w = settings.workers ?? 'auto';
+  if (!settings.from) return 0;
+  if (w !== 'auto') return w > 1 ? w : 0;
+  const size = await stat(settings.from).then((s) => s.size, () => 0);
+  const n = autoWorkers();
+  return size >= AUTO_WORKERS_MIN_BYTES && n > 1 ? n : 0;
+}
+
 /** `134217728`, `128MiB`, `128MB`, `1.5G` → bytes. */
 export function parseBytes(value: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?$/i.exec(value.trim());
@@ -344,6 +369,7 @@ export function exportCommand(setExit: (code: number) => void): Command {
     .addOption(new Option('--parquet-codec <codec>', 'Parquet compression').choices([...PARQUET_CODECS]).default('snappy'))
     .addOption(new Option('--compress <c>', 'compression of CSV, NDJSON and raw files (.gz)').choices(['gzip', 'none']).default('none'))
     .option('--max-rows-per-file <n>', 'start a new part after this many rows (default: no limit)', positiveInt('--max-rows-per-file'))
+    .option('--workers <n|auto>', 'transform workers for NDJSON files; auto: one per core (up to 4) for files of 32MiB or more; 0: none', parseWorkers, 'auto' as const)
     .option('--max-file-bytes <size>', 'start a new part at about this size, e.g. 128MiB (default 128MiB)', parseBytes)
     .option('--s3-endpoint <url>', 'S3-compatible endpoint (MinIO, Ceph, R2); default from AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL')
     .option('--s3-region <region>', 'default from AWS_REGION / the AWS config')
@@ -413,6 +439,7 @@ export function exportSettingsFrom(cmd: Command, cfg?: ConfigFile): { settings: 
     parquetCodec: v('parquetCodec', e.parquet_codec),
     maxRowsPerFile: v('maxRowsPerFile', e.max_rows_per_file),
     maxFileBytes: v('maxFileBytes', e.max_file_bytes),
+    workers: v('workers', e.workers),
     compress: v('compress', e.compress),
     s3: s3OptionsFromFlags(s3Flags),
     orphanGraceMs: v<number>('s3OrphanGrace', s3c.orphan_grace_minutes) * 60_000,

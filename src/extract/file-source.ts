@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import streamArray from 'stream-json/streamers/stream-array.js';
 import { EtlError } from '../errors.js';
 import type { RunContext, Source, SourceRecord } from './source.js';
-import { ndjsonChunks, parseNdjsonChunk } from './ndjson.js';
+import { ndjsonChunks, parseNdjsonChunk, type NdjsonChunk } from './ndjson.js';
 
 /** Records per batch handed to the transform. */
 const BATCH = 1000;
@@ -41,6 +41,15 @@ export class FileSource implements Source {
     ctx.log.info('reading users from file', { file: this.file, format });
     if (format === 'json-array') yield* readJsonArray(this.openStream(ctx), ctx);
     else yield* readNdjson(this.openStream(ctx), ctx);
+  }
+
+  async ndjsonChunks(ctx: RunContext, minBytes: number): Promise<AsyncIterable<NdjsonChunk> | undefined> {
+    await assertReadable(this.file);
+    const format = this.format === 'auto' ? await detectFormat(this.file) : this.format;
+    if (format !== 'ndjson') return undefined;
+    this.description.format = format;
+    ctx.log.info('reading users from file', { file: this.file, format });
+    return ndjsonChunks(this.openStream(ctx) as AsyncIterable<Buffer>, minBytes);
   }
 
   private openStream(ctx: RunContext): Readable {

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import type { NdjsonChunk } from './ndjson.js';
 
 /** What every stage gets: the abort signal, the logger, the run id. */
 export interface RunContext {
@@ -28,4 +29,9 @@ export interface Source {
   /** Expected number of users, when the source can tell in advance (progress, reconciliation). */
   total(ctx: RunContext): Promise<number | undefined>;
   read(ctx: RunContext): AsyncIterable<SourceRecord[]>;
+  /**
+   * The input as runs of whole NDJSON lines of about `minBytes`, for transform workers to parse;
+   * undefined when the source is not NDJSON (then `read` is used).
+   */
+  ndjsonChunks?(ctx: RunContext, minBytes: number): Promise<AsyncIterable<NdjsonChunk> | undefined>;
 }

@@ -16,6 +16,10 @@ export interface TableFileWriter {
   readonly rows: number;
   writeRows(rows: Row[]): Promise<void>;
   finish(): Promise<WrittenFile>;
+  /** Bytes of values held in memory for the next row group (Parquet; about: string lengths + 8 per other value). */
+  readonly bufferedBytes?: number;
+  /** Write what is held now as a row group (Parquet). */
+  flushBuffered?(): Promise<void>;
 }
 
 /** Options of the Parquet writer. */
@@ -186,6 +190,15 @@ export function parquetElement(c: Column): Record<string, unknown> {
 }
 
 /**
+ * Min/max statistics (row-group pruning) for numbers, booleans, timestamps and id columns. Not for
+ * free text and JSON: their min/max prune nothing in practice and cost ~5 % of the encoding time.
+ */
+export function wantsStatistics(c: Column): boolean {
+  if (c.type !== 'string' && c.type !== 'json') return true;
+  return c.name === 'id' || c.name.endsWith('_id');
+}
+
+/**
  * A hyparquet-writer Writer that hands its bytes to an OutputFile after every row group, so a file
  * is never held whole in memory: at most one encoded row group is buffered.
  */
@@ -215,8 +228,9 @@ class ParquetTableWriter implements TableFileWriter {
   private readonly bytes: StreamingByteWriter;
   private columns: unknown[][];
   private buffered = 0;
-  private bufferedBytes = 0;
+  bufferedBytes = 0;
   private readonly int64: boolean[];
+  private readonly statistics: boolean[];
 
   constructor(
     private readonly table: TableSchema,
@@ -236,6 +250,7 @@ class ParquetTableWriter implements TableFileWriter {
     });
     this.columns = table.columns.map(() => []);
     this.int64 = table.columns.map((c) => c.type === 'int64');
+    this.statistics = table.columns.map(wantsStatistics);
   }
 
   async writeRows(rows: Row[]): Promise<void> {
@@ -255,9 +270,13 @@ class ParquetTableWriter implements TableFileWriter {
     this.rows += rows.length;
   }
 
+  flushBuffered(): Promise<void> {
+    return this.flushGroup();
+  }
+
   private async flushGroup(): Promise<void> {
     if (this.buffered === 0) return;
-    const columnData = this.table.columns.map((c, i) => ({ name: c.name, data: this.columns[i]! }));
+    const columnData = this.table.columns.map((c, i) => ({ name: c.name, data: this.columns[i]!, statistics: this.statistics[i] }));
     const size = this.buffered;
     this.columns = this.table.columns.map(() => []);
     this.buffered = 0;

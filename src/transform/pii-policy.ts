@@ -68,7 +68,11 @@ export class CompiledPolicy {
   readonly description: PolicyDescription;
   private readonly droppedTables: Set<string>;
 
-  constructor(spec: PiiPolicySpec, env: Record<string, string | undefined>) {
+  constructor(
+    /** As given: a transform worker compiles its own copy from it. */
+    readonly spec: PiiPolicySpec,
+    env: Record<string, string | undefined>,
+  ) {
     const preset = spec.preset ?? 'none';
     this.droppedTables = new Set(spec.dropTables ?? []);
     const problems: string[] = [];
