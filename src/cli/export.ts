@@ -24,6 +24,7 @@ import { flagValue, pick } from '../config/merge.js';
 import type { ConfigFile } from '../config/schema.js';
 import { duration, fmt, Progress } from './progress.js';
 import { autoWorkers } from '../parallel/transform-pool.js';
+import { IdSet } from '../transform/id-set.js';
 import { stat } from 'node:fs/promises';
 
 export const DEFAULT_API_URL = 'https://api.clerk.com';
@@ -232,8 +233,8 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
 }
 
 /** Every id that exists now (created before the snapshot): the deletion check of an incremental run. */
-async function sweepIds(client: ClerkClient, snapshotAt: number, concurrency: number, signal: AbortSignal, log: Logger, runId: string): Promise<Set<string>> {
-  const ids = new Set<string>();
+async function sweepIds(client: ClerkClient, snapshotAt: number, concurrency: number, signal: AbortSignal, log: Logger, runId: string): Promise<IdSet> {
+  const ids = new IdSet();
   const sweep = new ClerkApiSource({ client, snapshotAt, concurrency });
   for await (const batch of sweep.read({ signal, log, runId })) for (const r of batch) if (typeof (r.value as ClerkUser)?.id === 'string') ids.add((r.value as ClerkUser).id);
   log.info('id sweep for deletions done', { users: ids.size, pages: sweep.pages });

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { IdSet } from '../transform/id-set.js';
 import { EtlError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Destination } from '../load/destination.js';
@@ -85,11 +86,11 @@ export class StateStore {
     return { file, count: list.length };
   }
 
-  async readIds(file: string): Promise<Set<string>> {
+  async readIds(file: string): Promise<IdSet> {
     const obj = await this.store.readSmall(file);
     if (!obj) throw new EtlError('CONFIG_INVALID', `The id list ${file} named by the state ${this.url} is missing; deletions cannot be detected this run. Move the state away to start again.`);
     const text = gunzipSync(Buffer.from(obj.content, 'base64')).toString('utf8');
-    return new Set(text ? text.split('\n') : []);
+    return new IdSet(text ? text.split('\n') : []);
   }
 
   async deleteIds(file: string): Promise<void> {

@@ -3,6 +3,7 @@ import type { SourceRecord } from '../extract/source.js';
 import type { RejectedRecord } from '../load/export-sink.js';
 import { emptyRows, flattenUser, unknownFieldPaths, type FlattenContext, type RowsByTable } from './flatten-user.js';
 import { describeProblems, validateUser } from './validate-user.js';
+import { IdSet } from './id-set.js';
 
 /** What the id gate decided for a record. */
 export const Gate = {
@@ -28,7 +29,7 @@ export interface GateCounts {
  * over workers: "the first record with an id wins" needs one order.
  */
 export class IdGate {
-  readonly seen = new Set<string>();
+  readonly seen = new IdSet();
   constructor(
     private readonly counts: GateCounts,
     private readonly mayRepeat: boolean,
@@ -45,7 +46,7 @@ export class IdGate {
       this.counts.already_exported++;
       return Gate.Skip;
     }
-    if (this.seen.has(id)) {
+    if (!this.seen.insert(id)) {
       if (this.mayRepeat) {
         this.counts.repeats_dropped++;
         return Gate.Skip;
@@ -53,7 +54,6 @@ export class IdGate {
       this.counts.read++;
       return Gate.Duplicate;
     }
-    this.seen.add(id);
     this.counts.read++;
     return Gate.Take;
   }
