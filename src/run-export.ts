@@ -6,6 +6,7 @@ import type { RunContext, Source } from './extract/source.js';
 import type { Destination } from './load/destination.js';
 import { ExportSink, type FileLayoutOptions, type ManifestFile } from './load/export-sink.js';
 import { CHUNK_BYTES, TransformPool, WORKER_PARQUET_BUFFER_BYTES } from './parallel/transform-pool.js';
+import type { BatchSummary } from './parallel/protocol.js';
 import type { FormatName, ParquetOptions } from './load/formats.js';
 import type { Row } from './transform/flatten-user.js';
 import { IdGate, idOf, transformBatch, updatedAtOf, type BatchOptions, type BatchResult, type SchemaContract } from './transform/batch.js';
@@ -119,6 +120,8 @@ export interface ExportOptions {
    * this thread (default).
    */
   workers?: number;
+  /** With a source that parses records itself (the API): use the workers only when it announces at least this many users. */
+  workersMinUsers?: number;
 }
 
 export type { SchemaContract };
@@ -183,16 +186,20 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       log.debug('batch written', { records, read: counts.read, written: counts.written, rejected: counts.rejected });
       options.onProgress?.({ read: counts.read, written: counts.written, rejected: counts.rejected, expected: counts.expected });
     };
-    if (chunks) {
+    // Parsed sources (the API) use workers only when there are enough users to pay for starting them.
+    const recordsToWorkers = !chunks && workers > 1 && (counts.expected ?? Number.POSITIVE_INFINITY) >= (options.workersMinUsers ?? 0);
+    if (chunks || recordsToWorkers) {
       const policySpec = options.policy?.spec;
-      pool = new TransformPool({ count: workers, formats: formats, runId, dt, parquet: options.parquet, layout: options.layout, policy: policySpec, batch: batchOptions, parquetBufferBytes: WORKER_PARQUET_BUFFER_BYTES, needUpdatedAt: options.alreadyExported !== undefined }, destination, signal);
+      const p = (pool = new TransformPool({ count: workers, formats: formats, runId, dt, parquet: options.parquet, layout: options.layout, policy: policySpec, batch: batchOptions, parquetBufferBytes: WORKER_PARQUET_BUFFER_BYTES, needUpdatedAt: options.alreadyExported !== undefined }, destination, signal));
       log.info('transforming in worker threads', { workers });
       const s = (mainSink = sink([]));
-      await pool.run(chunks, gate, async (b) => {
+      const onBatch = async (b: BatchSummary): Promise<void> => {
         addBatch({ ...b, rows: b.rows.map(([t, n]) => [t, { length: n }]), drift: new Map(b.drift) });
         await s.write(new Map(), [], b.rejected);
         progress(b.records);
-      });
+      };
+      if (chunks) await p.run(chunks, gate, onBatch);
+      else await p.runRecords(source.read(ctx), gate, onBatch);
     } else {
       const s = (mainSink = sink(formats));
       for await (const batch of source.read(ctx)) {

@@ -201,7 +201,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
         policy,
         schemaContract: settings.schemaContract,
         parquet: { rowGroupSize: settings.rowGroupSize, codec: settings.parquetCodec },
-        workers: await resolveWorkers(settings),
+        ...(await resolveWorkers(settings)),
         layout: { maxRowsPerFile: settings.maxRowsPerFile, maxFileBytes: settings.maxFileBytes, compress: settings.compress, csvFormulaEscape: settings.csvFormulaEscape },
         onProgress: settings.progress ? (p) => progress.update(p) : undefined,
         clerkStats: client ? () => ({ ...client!.stats }) : undefined,
@@ -326,14 +326,21 @@ export function parseWorkers(value: string): number | 'auto' {
 /** Files smaller than this are transformed in the main thread under `--workers auto`. */
 export const AUTO_WORKERS_MIN_BYTES = 32 * 1024 * 1024;
 
-/** The number of transform workers a run uses (0: the main thread). */
-export async function resolveWorkers(settings: Pick<ExportSettings, 'workers' | 'from'>): Promise<number> {
+/** API exports with fewer users than this are transformed in the main thread under `--workers auto`. */
+export const AUTO_WORKERS_MIN_USERS = 20_000;
+
+/**
+ * The transform workers of a run (0: the main thread), and for API sources the number of users
+ * below which they are not started.
+ */
+export async function resolveWorkers(settings: Pick<ExportSettings, 'workers' | 'from'>): Promise<{ workers: number; workersMinUsers?: number }> {
   const w = settings.workers ?? 'auto';
-  if (!settings.from) return 0;
-  if (w !== 'auto') return w > 1 ? w : 0;
-  const size = await stat(settings.from).then((s) => s.size, () => 0);
+  if (w !== 'auto') return { workers: w > 1 ? w : 0 };
   const n = autoWorkers();
-  return size >= AUTO_WORKERS_MIN_BYTES && n > 1 ? n : 0;
+  if (n < 2) return { workers: 0 };
+  if (!settings.from) return { workers: n, workersMinUsers: AUTO_WORKERS_MIN_USERS };
+  const size = await stat(settings.from).then((s) => s.size, () => 0);
+  return { workers: size >= AUTO_WORKERS_MIN_BYTES ? n : 0 };
 }
 
 /** `134217728`, `128MiB`, `128MB`, `1.5G` → bytes. */
@@ -370,7 +377,7 @@ export function exportCommand(setExit: (code: number) => void): Command {
     .addOption(new Option('--parquet-codec <codec>', 'Parquet compression').choices([...PARQUET_CODECS]).default('snappy'))
     .addOption(new Option('--compress <c>', 'compression of CSV, NDJSON and raw files (.gz)').choices(['gzip', 'none']).default('none'))
     .option('--max-rows-per-file <n>', 'start a new part after this many rows (default: no limit)', positiveInt('--max-rows-per-file'))
-    .option('--workers <n|auto>', 'transform workers for NDJSON files; auto: one per core (up to 4) for files of 32MiB or more; 0: none', parseWorkers, 'auto' as const)
+    .option('--workers <n|auto>', 'transform workers (threads); auto: one per core (up to 4) for files of 32MiB+ and API exports of 20,000+ users; 0: none', parseWorkers, 'auto' as const)
     .option('--max-file-bytes <size>', 'start a new part at about this size, e.g. 128MiB (default 128MiB)', parseBytes)
     .option('--s3-endpoint <url>', 'S3-compatible endpoint (MinIO, Ceph, R2); default from AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL')
     .option('--s3-region <region>', 'default from AWS_REGION / the AWS config')

@@ -192,8 +192,9 @@ const exportShape = {
   /** Start a new part after this many rows. Default: no limit. */
   max_rows_per_file: wholeNumber(1),
   /**
-   * Transform workers for NDJSON files (`from`): `auto` (one per core, up to 4, for files of 32 MiB
-   * or more) or a number; 0 or 1 transforms in the main thread. Each worker writes its own parts.
+   * Transform workers (threads): `auto` (one per core, up to 4, for `from` files of 32 MiB or more
+   * and API exports of 20,000 users or more) or a number; 0 or 1 transforms in the main thread.
+   * Each worker writes its own parts.
    */
   workers: z.union([z.literal('auto'), wholeNumber(0)], { error: 'expected auto or a whole number ≥ 0' }),
   /** Start a new part at about this size as stored, bytes (a size: `128MiB`). Default 128 MiB. */

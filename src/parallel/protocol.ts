@@ -1,3 +1,4 @@
+import type { SourceRecord } from '../extract/source.js';
 import type { FileOptions, WrittenFile } from '../load/destination.js';
 import type { FileLayoutOptions, ManifestFile, RejectedRecord } from '../load/export-sink.js';
 import type { FormatName, ParquetOptions } from '../load/formats.js';
@@ -27,6 +28,8 @@ export interface WorkerConfig {
 export type ToWorker =
   | { type: 'chunk'; seq: number; buf: Uint8Array; firstLine: number }
   | { type: 'gates'; seq: number; gates: Uint8Array }
+  /** Records a source already parsed (the Clerk API), gated by the main thread. */
+  | { type: 'records'; seq: number; records: SourceRecord[]; ids: Array<string | null>; gates: Uint8Array }
   | { type: 'rows'; req: number; table: TableName; rows: Row[] }
   | { type: 'finish'; req: number }
   | { type: 'reply'; req: number; value?: unknown; error?: string };

@@ -4,7 +4,8 @@ import { abortError, EtlError } from '../errors.js';
 import type { NdjsonChunk } from '../extract/ndjson.js';
 import type { Destination, OutputFile } from '../load/destination.js';
 import type { ManifestFile } from '../load/export-sink.js';
-import type { IdGate } from '../transform/batch.js';
+import { idOf, updatedAtOf, type IdGate } from '../transform/batch.js';
+import type { SourceRecord } from '../extract/source.js';
 import type { Row } from '../transform/flatten-user.js';
 import { ALL_TABLES, type TableName } from '../transform/schema.js';
 import type { BatchSummary, FromWorker, ToWorker, WorkerConfig } from './protocol.js';
@@ -61,6 +62,7 @@ export class TransformPool {
   private wakeUp?: () => void;
   private doneChain: Promise<void> = Promise.resolve();
   private readonly onAbort: () => void;  private gate?: IdGate;
+  private seq = 0;
   private onBatch?: (b: BatchSummary) => Promise<void>;
 
   constructor(
@@ -98,16 +100,42 @@ export class TransformPool {
   async run(chunks: AsyncIterable<NdjsonChunk>, gate: IdGate, onBatch: (b: BatchSummary) => Promise<void>): Promise<void> {
     this.gate = gate;
     this.onBatch = onBatch;
-    let seq = 0;
     for await (const chunk of chunks) {
-      this.check();
-      const w = seq % this.workers.length;
-      while (this.inFlight[w]! >= IN_FLIGHT_PER_WORKER) await this.changed();
-      this.inFlight[w]!++;
-      this.post(w, { type: 'chunk', seq, buf: chunk.buf, firstLine: chunk.firstLine });
-      seq++;
+      const seq = await this.slot();
+      this.post(seq % this.workers.length, { type: 'chunk', seq, buf: chunk.buf, firstLine: chunk.firstLine });
     }
-    while (this.nextDone < seq) await this.changed();
+    await this.drain();
+  }
+
+  /**
+   * The same for batches a source has parsed already (the Clerk API): the gate decides here,
+   * the workers validate, flatten and write. The main thread stays free for requests.
+   */
+  async runRecords(batches: AsyncIterable<SourceRecord[]>, gate: IdGate, onBatch: (b: BatchSummary) => Promise<void>): Promise<void> {
+    this.onBatch = onBatch;
+    for await (const records of batches) {
+      const ids = records.map((r) => idOf(r.value));
+      const gates = new Uint8Array(records.length);
+      for (let i = 0; i < records.length; i++) gates[i] = gate.decide(ids[i]!, updatedAtOf(records[i]!.value));
+      const seq = await this.slot();
+      this.post(seq % this.workers.length, { type: 'records', seq, records, ids, gates });
+    }
+    await this.drain();
+  }
+
+  /** The next sequence number, once its worker has room. */
+  private async slot(): Promise<number> {
+    this.check();
+    const seq = this.seq;
+    const w = seq % this.workers.length;
+    while (this.inFlight[w]! >= IN_FLIGHT_PER_WORKER) await this.changed();
+    this.inFlight[w]!++;
+    this.seq++;
+    return seq;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.nextDone < this.seq) await this.changed();
     await this.doneChain;
     this.check();
   }

@@ -106,9 +106,15 @@ port.on('message', (msg: ToWorker) => {
       break;
     }
     case 'gates':
+    case 'records':
       then(async () => {
-        const { records, ids } = parsed.get(msg.seq)!;
-        parsed.delete(msg.seq);
+        let records: SourceRecord[];
+        let ids: Array<string | null>;
+        if (msg.type === 'records') ({ records, ids } = msg);
+        else {
+          ({ records, ids } = parsed.get(msg.seq)!);
+          parsed.delete(msg.seq);
+        }
         const out = transformBatch(records, ids, msg.gates, cfg.batch);
         await sink.write(out.rows, out.rawLines, []);
         post({

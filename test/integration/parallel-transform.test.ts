@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { executeExport, type ExportSettings } from '../../src/cli/export.js';
 import { generateUsers } from '../../src/emulator/generate.js';
+import { startEmulator } from '../../src/emulator/server.js';
 import { EtlError } from '../../src/errors.js';
 import { FileSource } from '../../src/extract/file-source.js';
 import type { Destination, OutputFile } from '../../src/load/destination.js';
@@ -94,6 +95,36 @@ describe('transform workers (--workers)', () => {
       expect(raw.sort()).toEqual(lines.filter((l, i) => i !== 2503 && i !== 1702).sort());
       // Manifest entries match the files on disk.
       for (const f of m.files) expect(readFileSync(path.join(dir, name, f.path)).length, f.path).toBe(f.bytes);
+    }
+  });
+
+  it('from the Clerk API (with faults): the same rows as the main thread; --workers auto stays in the main thread below 20,000 users', async () => {
+    const emulator = await startEmulator({ users: users.slice(0, 2500), faults: { rate429: 0.05, rate5xx: 0.05, rateReset: 0.03, seed: 5, retryAfterSeconds: 0 } });
+    try {
+      const api = (name: string, workers: number | 'auto'): ExportSettings => ({
+        ...settings(name, 0),
+        from: undefined,
+        apiUrl: emulator.url,
+        secretKey: emulator.secretKey,
+        concurrency: 3,
+        formats: ['parquet', 'csv'],
+        workers,
+      });
+      const m0 = (await executeExport(api('api0', 0), silentLogger, new AbortController().signal)).result!.manifest;
+      const m2 = (await executeExport(api('api2', 2), silentLogger, new AbortController().signal)).result!.manifest;
+      const mAuto = (await executeExport(api('apiAuto', 'auto'), silentLogger, new AbortController().signal)).result!.manifest;
+      expect(m0.counts).toMatchObject({ read: 2500, written: 2500, rejected: 0 });
+      expect(m0.clerk!.retries).toBeGreaterThan(0);
+      expect(m2.counts).toEqual(m0.counts);
+      expect(m2.files.filter((f) => f.table === 'users').map((f) => f.part)).toEqual([0, 1, 0, 1]);
+      expect(mAuto.files.filter((f) => f.table === 'users').map((f) => f.part)).toEqual([0, 0]);
+      for (const t of ALL_TABLES) {
+        for (const format of ['parquet', 'csv'] as const) {
+          expect(await tableRows(path.join(dir, 'api2'), m2, t.name, format), `${t.name} ${format}`).toEqual(await tableRows(path.join(dir, 'api0'), m0, t.name, format));
+        }
+      }
+    } finally {
+      await emulator.close();
     }
   });
 

@@ -69,13 +69,20 @@ async function changeData(em: RunningEmulator, seed: number): Promise<{ updated:
 
 function rawIds(outDir: string, manifestPath: string): string[] {
   const m = JSON.parse(readFileSync(path.join(outDir, manifestPath), 'utf8')) as { files: Array<{ table: string; path: string }> };
-  return readNdjson(path.join(outDir, m.files.find((f) => f.table === 'raw_users')!.path)).map((u) => u.id as string);
+  return m.files.filter((f) => f.table === 'raw_users').flatMap((f) => readNdjson(path.join(outDir, f.path)).map((u) => u.id as string));
+}
+
+/** Every Parquet row of a table, from all its parts (one per transform worker). */
+async function parquetRows(outDir: string, m: { files: Array<{ table: string; format: string; path: string }> }, table: string): Promise<Array<Record<string, unknown>>> {
+  const rows: Array<Record<string, unknown>> = [];
+  for (const f of m.files.filter((x) => x.table === table && x.format === 'parquet')) rows.push(...(await readParquet(path.join(outDir, f.path))));
+  return rows;
 }
 
 describe('scheduled runs: full, then incremental, then deletions', () => {
-  it('full run, then 10 updated + 5 deleted + 7 created: the incremental run writes exactly the 17, a full run writes the 5 deletions', async () => {
+  it.each([0, 2])('full run, then 10 updated + 5 deleted + 7 created: the incremental run writes exactly the 17, a full run writes the 5 deletions (%i transform workers)', async (workers) => {
     const em = await emulator({ users: 200, seed: 61 });
-    const s = settings(em, 'scenario');
+    const s = settings(em, `scenario-${workers}`, { workers });
     const first = await executeExport(s, silentLogger, new AbortController().signal);
     expect(first.status).toBe('published');
     expect(first.mode).toBe('full'); // no state yet
@@ -95,11 +102,12 @@ describe('scheduled runs: full, then incremental, then deletions', () => {
     expect(m2.counts).toMatchObject({ read: 17, written: 17, rejected: 0, deleted: 0 });
     expect(m2.deletions_detected).toBe(false);
     // child rows of the 17, rewritten whole
-    const emails = await readParquet(path.join(s.to, m2.files.find((f) => f.table === 'user_email_addresses' && f.format === 'parquet')!.path));
+    const emails = await parquetRows(s.to, m2, 'user_email_addresses');
     const expectedEmails = [...updated, ...created].reduce((n, id) => n + ((em.store.get(id)!.email_addresses as unknown[]).length), 0);
     expect(emails).toHaveLength(expectedEmails);
     expect(new Set(emails.map((e) => e.user_id))).toEqual(new Set([...updated, ...created].filter((id) => (em.store.get(id)!.email_addresses as unknown[]).length)));
-    const users = await readParquet(path.join(s.to, m2.files.find((f) => f.table === 'users' && f.format === 'parquet')!.path));
+    const users = await parquetRows(s.to, m2, 'users');
+    expect(users).toHaveLength(17);
     for (const u of users) if (updated.includes(u.id as string)) expect(u.first_name).toBe('Changed 1');
 
     // Nothing changed since: nothing to do, watermark moves on.
@@ -112,7 +120,7 @@ describe('scheduled runs: full, then incremental, then deletions', () => {
     const mf = full.result!.manifest;
     expect(mf.deletions_detected).toBe(true);
     expect(mf.counts.deleted).toBe(5);
-    const del = await readParquet(path.join(s.to, mf.files.find((f) => f.table === 'user_deletions' && f.format === 'parquet')!.path));
+    const del = await parquetRows(s.to, mf, 'user_deletions');
     expect(new Set(del.map((d) => d.user_id))).toEqual(new Set(deleted));
     expect(del[0]!.detected_at).toEqual(new Date(Date.parse(mf.started_at)));
     expect(mf.counts.read).toBe(202);
