@@ -44,8 +44,8 @@ export class LocalDestination implements Destination {
       await mkdir(path.dirname(staged), { recursive: true }).catch((err: unknown) => {
         throw sinkError(`create the folder for ${relPath}`, err);
       });
-      // A large buffer: writing a row group waits for the disk only when 4 MiB are already queued.
-      stream = createWriteStream(staged, { highWaterMark: 4 << 20 });
+      // Writing a row group waits for the disk only when 1 MiB is already queued (default 16 KiB).
+      stream = createWriteStream(staged, { highWaterMark: 1 << 20 });
       this.open.add(stream);
       stream.on('error', (err) => {
         failure = err;

@@ -20,12 +20,12 @@ const TABLE_ORDER = new Map<string, number>(ALL_TABLES.map((t, i) => [t.name as 
 /**
  * Heap limits of each worker, MB (measured on 100k users, 2 workers, see bench/README.md). The
  * young generation: V8's default (16 MB) lets the flattener's short-lived rows reach the old
- * generation, 48 MB is ~20 % faster. The old generation: what a worker holds is bounded by its
- * sink's Parquet buffer (WORKER_PARQUET_BUFFER_BYTES) and two 1 MiB chunks; the cap only makes
- * V8 collect instead of growing (without it RSS was 600 MB instead of 430 MB), with room for a
- * single record of tens of MB.
+ * generation (~20 % slower); 32 MB was as fast as 48 or 96 with less memory. The old generation:
+ * what a worker holds is bounded by its sink's Parquet buffer (WORKER_PARQUET_BUFFER_BYTES) and
+ * two 1 MiB chunks; the cap only makes V8 collect instead of growing (without it RSS was 600 MB
+ * instead of 430 MB), with room for a single record of tens of MB.
  */
-const YOUNG_GENERATION_MB = 48;
+const YOUNG_GENERATION_MB = 32;
 const OLD_GENERATION_MB = 512;
 /** Each worker's sink: what its Parquet files may hold for their next row groups together. */
 export const WORKER_PARQUET_BUFFER_BYTES = 16 << 20;

@@ -28,7 +28,7 @@ function request<T>(msg: FromWorker & { req: number }): Promise<T> {
 }
 
 /** Bytes sent to the main thread and not yet written there: up to this many, writes do not wait. */
-const MAX_UNWRITTEN = 16 << 20;
+const MAX_UNWRITTEN = 8 << 20;
 let unwritten = 0;
 let whenWritten: (() => void) | undefined;
 
