@@ -1,7 +1,9 @@
 // Transform and write raw users, clerk-etl vs DuckDB, side by side on one file.
-// Usage: node bench/transform-vs-duckdb.mjs [users=1000000] [runs=3]     (npm run build first)
-// Prints users/s for clerk-etl (Parquet, CSV: all nine tables) and DuckDB (read_json → UNNEST → COPY … parquet),
-// the ratio, and the tool's peak RSS (from /usr/bin/time -v when present).
+// Usage: node bench/transform-vs-duckdb.mjs [users=1000000] [runs=3] [--single]     (npm run build first)
+// Prints users/s for clerk-etl (Parquet, CSV: all nine tables; default --workers auto, which uses
+// every core for files of 32 MiB+) and DuckDB (read_json → UNNEST → COPY … parquet), the ratio,
+// and the tool's peak RSS (from /usr/bin/time -v when present). --single also times Parquet with
+// --workers 0 (everything in the main thread).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +14,7 @@ import { generateUserStream } from '../dist/emulator/generate.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const n = Number(process.argv[2] ?? 1_000_000);
 const runs = Number(process.argv[3] ?? 3);
+const single = process.argv.includes('--single');
 const dataDir = path.join(here, 'data');
 mkdirSync(dataDir, { recursive: true });
 const file = path.join(dataDir, `users-${n}.ndjson`);
@@ -32,10 +35,10 @@ async function generate() {
 }
 
 const hasTime = existsSync('/usr/bin/time');
-function runTool(format) {
+function runTool(format, extra = []) {
   const out = path.join(os.tmpdir(), `clerk-etl-bench-${format}`);
   rmSync(out, { recursive: true, force: true });
-  const args = [path.join(here, '..', 'bin', 'clerk-etl.js'), 'export', '--from', file, '--to', out, '--format', format, '--no-progress', '--log-level', 'warn'];
+  const args = [path.join(here, '..', 'bin', 'clerk-etl.js'), 'export', '--from', file, '--to', out, '--format', format, '--no-progress', '--log-level', 'warn', ...extra];
   const t0 = performance.now();
   const r = hasTime ? spawnSync('/usr/bin/time', ['-v', process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
   const secs = (performance.now() - t0) / 1000;
@@ -67,19 +70,23 @@ function runDuckdb() {
 
 await generate();
 console.log(`input: ${file} (${(statSync(file).size / 1e6).toFixed(0)} MB, ${n.toLocaleString('en-US')} users)`);
-const res = { parquet: [], csv: [], duckdb: [] };
+const res = { parquet: [], csv: [], duckdb: [], single: [] };
+const fmtRun = (r) => `${r.secs.toFixed(1)} s (${r.rssMb.toFixed(0)} MB)`;
 for (let i = 0; i < runs; i++) {
   res.parquet.push(runTool('parquet'));
   res.csv.push(runTool('csv'));
+  if (single) res.single.push(runTool('parquet', ['--workers', '0']));
   res.duckdb.push(runDuckdb());
-  console.log(`run ${i + 1}: parquet ${res.parquet[i].secs.toFixed(1)} s (${res.parquet[i].rssMb.toFixed(0)} MB), csv ${res.csv[i].secs.toFixed(1)} s (${res.csv[i].rssMb.toFixed(0)} MB), duckdb ${res.duckdb[i].secs.toFixed(1)} s`);
+  console.log(`run ${i + 1}: parquet ${fmtRun(res.parquet[i])}, csv ${fmtRun(res.csv[i])}${single ? `, parquet --workers 0 ${fmtRun(res.single[i])}` : ''}, duckdb ${res.duckdb[i].secs.toFixed(1)} s`);
 }
 const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p = med(res.parquet.map((r) => r.secs));
 const c = med(res.csv.map((r) => r.secs));
 const d = med(res.duckdb.map((r) => r.secs));
+const s1 = single ? med(res.single.map((r) => r.secs)) : NaN;
 console.log(
   `median of ${runs}: clerk-etl parquet ${p.toFixed(1)} s = ${Math.round(n / p)} users/s (peak RSS ${med(res.parquet.map((r) => r.rssMb)).toFixed(0)} MB); ` +
     `csv ${c.toFixed(1)} s = ${Math.round(n / c)} users/s (peak RSS ${med(res.csv.map((r) => r.rssMb)).toFixed(0)} MB); ` +
+    (single ? `parquet --workers 0 ${s1.toFixed(1)} s = ${Math.round(n / s1)} users/s (peak RSS ${med(res.single.map((r) => r.rssMb)).toFixed(0)} MB); ` : '') +
     `duckdb ${d.toFixed(1)} s = ${Math.round(n / d)} users/s; parquet/duckdb wall-time ratio ${(p / d).toFixed(2)}, csv/parquet ${(c / p).toFixed(2)}`,
 );

@@ -1,6 +1,7 @@
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 import Papa from 'papaparse';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import { writeFlatColumn, type Compressor, type FlatColumn } from './parquet-pages.js';
 import type { Row } from '../transform/flatten-user.js';
 import type { Column, ColumnType, TableSchema } from '../transform/schema.js';
 import type { OutputFile, WrittenFile } from './destination.js';
@@ -221,7 +222,11 @@ class StreamingByteWriter extends ByteWriter {
   }
 }
 
-/** Typed, snappy-compressed Parquet, written one row group at a time. */
+/**
+ * Typed, snappy-compressed Parquet, written one row group at a time. Column chunks are encoded by
+ * parquet-pages.ts (the hot path); hyparquet-writer's ParquetWriter frames the file (magic,
+ * footer metadata) and lends its snappy.
+ */
 class ParquetTableWriter implements TableFileWriter {
   rows = 0;
   private readonly writer: ParquetWriter;
@@ -229,8 +234,9 @@ class ParquetTableWriter implements TableFileWriter {
   private columns: unknown[][];
   private buffered = 0;
   bufferedBytes = 0;
-  private readonly int64: boolean[];
-  private readonly statistics: boolean[];
+  private readonly flat: FlatColumn[];
+  private readonly codecName: string;
+  private readonly compress: Compressor | undefined;
 
   constructor(
     private readonly table: TableSchema,
@@ -241,16 +247,17 @@ class ParquetTableWriter implements TableFileWriter {
   ) {
     this.bytes = new StreamingByteWriter(file);
     const schema = [{ name: 'root', num_children: table.columns.length }, ...table.columns.map(parquetElement)];
+    this.codecName = PARQUET_CODEC_NAMES[codec];
     this.writer = new ParquetWriter({
       writer: this.bytes,
       schema: schema as never,
-      codec: PARQUET_CODEC_NAMES[codec] as never,
+      codec: this.codecName as never,
       compressors: PARQUET_COMPRESSORS as never,
       createdBy: 'clerk-etl',
     });
+    this.compress = codec === 'uncompressed' ? undefined : (this.writer.compressors as Record<string, Compressor>)[this.codecName];
     this.columns = table.columns.map(() => []);
-    this.int64 = table.columns.map((c) => c.type === 'int64');
-    this.statistics = table.columns.map(wantsStatistics);
+    this.flat = table.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable, statistics: wantsStatistics(c) }));
   }
 
   async writeRows(rows: Row[]): Promise<void> {
@@ -262,7 +269,7 @@ class ParquetTableWriter implements TableFileWriter {
       for (let i = 0; i < n; i++) {
         const v = r[i] ?? null;
         bytes += typeof v === 'string' ? v.length : 8;
-        cols[i]!.push(this.int64[i] && v !== null ? BigInt(v as number) : v);
+        cols[i]!.push(v);
       }
       this.bufferedBytes += bytes;
       if (++this.buffered >= this.rowGroupSize || this.bufferedBytes >= this.rowGroupBytes) await this.flushGroup();
@@ -276,12 +283,18 @@ class ParquetTableWriter implements TableFileWriter {
 
   private async flushGroup(): Promise<void> {
     if (this.buffered === 0) return;
-    const columnData = this.table.columns.map((c, i) => ({ name: c.name, data: this.columns[i]!, statistics: this.statistics[i] }));
     const size = this.buffered;
+    const data = this.columns;
     this.columns = this.table.columns.map(() => []);
     this.buffered = 0;
     this.bufferedBytes = 0;
-    await this.writer.write({ columnData: columnData as never, rowGroupSize: size });
+    const start = this.bytes.offset;
+    const columns = this.flat.map((c, i) => writeFlatColumn(this.bytes, c, data[i]!, this.codecName, this.compress));
+    let total = 0n;
+    for (const c of columns) total += c.meta_data.total_uncompressed_size;
+    this.writer.row_groups.push({ columns: columns as never, total_byte_size: total, num_rows: BigInt(size), total_compressed_size: BigInt(this.bytes.offset - start) });
+    this.writer.num_rows += BigInt(size);
+    await this.bytes.flush();
   }
 
   async finish(): Promise<WrittenFile> {
