@@ -237,6 +237,8 @@ class ParquetTableWriter implements TableFileWriter {
   private readonly flat: FlatColumn[];
   private readonly codecName: string;
   private readonly compress: Compressor | undefined;
+  /** Indexes of string and JSON columns: the ones whose size varies. */
+  private readonly textColumns: number[];
 
   constructor(
     private readonly table: TableSchema,
@@ -258,18 +260,21 @@ class ParquetTableWriter implements TableFileWriter {
     this.compress = codec === 'uncompressed' ? undefined : (this.writer.compressors as Record<string, Compressor>)[this.codecName];
     this.columns = table.columns.map(() => []);
     this.flat = table.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable, statistics: wantsStatistics(c) }));
+    this.textColumns = table.columns.flatMap((c, i) => (c.type === 'string' || c.type === 'json' ? [i] : []));
   }
 
   async writeRows(rows: Row[]): Promise<void> {
     const n = this.table.columns.length;
+    const text = this.textColumns;
+    const fixed = 8 * (n - text.length);
     for (const r of rows) {
       // Re-read per row: flushGroup() swaps in fresh column arrays.
       const cols = this.columns;
-      let bytes = 0;
-      for (let i = 0; i < n; i++) {
-        const v = r[i] ?? null;
+      for (let i = 0; i < n; i++) cols[i]!.push(r[i]);
+      let bytes = fixed;
+      for (const i of text) {
+        const v = r[i];
         bytes += typeof v === 'string' ? v.length : 8;
-        cols[i]!.push(v);
       }
       this.bufferedBytes += bytes;
       if (++this.buffered >= this.rowGroupSize || this.bufferedBytes >= this.rowGroupBytes) await this.flushGroup();

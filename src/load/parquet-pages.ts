@@ -120,14 +120,17 @@ export function writeFlatColumn(writer: ChunkWriter, column: FlatColumn, data: r
         if (column.statistics) {
           // Unsigned byte order, as Parquet wants for BYTE_ARRAY bounds; copied out once per page.
           // buf.compare(target, tStart, tEnd, sStart, sEnd) orders the source (this value) against the target.
+          // Ids mostly arrive in order, so the max is tested first and the min only when needed.
           const buf = values.buf;
-          if (pMinAt < 0 || buf.compare(buf, pMinAt, pMinAt + pMinLen, at, at + w) < 0) {
-            pMinAt = at;
-            pMinLen = w;
-          }
-          if (pMaxAt < 0 || buf.compare(buf, pMaxAt, pMaxAt + pMaxLen, at, at + w) > 0) {
+          if (pMaxAt < 0) {
+            pMinAt = pMaxAt = at;
+            pMinLen = pMaxLen = w;
+          } else if (buf.compare(buf, pMaxAt, pMaxAt + pMaxLen, at, at + w) > 0) {
             pMaxAt = at;
             pMaxLen = w;
+          } else if (buf.compare(buf, pMinAt, pMinAt + pMinLen, at, at + w) < 0) {
+            pMinAt = at;
+            pMinLen = w;
           }
         }
       } else if (physical === 'INT64') {

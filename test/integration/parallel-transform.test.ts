@@ -128,6 +128,26 @@ describe('transform workers (--workers)', () => {
     }
   });
 
+  it('a PII policy applies in the workers exactly as in the main thread (hashed with the same key, dropped tables absent)', async () => {
+    process.env.CLERK_ETL_HASH_KEY = 'parallel-test-key-0123456789abcdef';
+    try {
+      const pii = { preset: 'analytics' as const, columns: { 'users.first_name': 'mask' as const }, dropTables: ['user_passkeys'] };
+      const a = (await executeExport(settings('pii0', 0, { formats: ['parquet', 'csv'], pii }), silentLogger, new AbortController().signal)).result!.manifest;
+      const b = (await executeExport(settings('pii2', 2, { formats: ['parquet', 'csv'], pii }), silentLogger, new AbortController().signal)).result!.manifest;
+      expect(b.pii).toEqual(a.pii);
+      expect(b.files.some((f) => f.table === 'user_passkeys')).toBe(false);
+      for (const t of ALL_TABLES.filter((x) => x.name !== 'user_passkeys')) {
+        for (const format of ['parquet', 'csv'] as const) {
+          expect(await tableRows(path.join(dir, 'pii2'), b, t.name, format), `${t.name} ${format}`).toEqual(await tableRows(path.join(dir, 'pii0'), a, t.name, format));
+        }
+      }
+      const users = await tableRows(path.join(dir, 'pii2'), b, 'users', 'parquet');
+      expect((users as Array<Record<string, unknown>>).some((u) => typeof u.primary_email_address === 'string' && u.primary_email_address.includes('@'))).toBe(false);
+    } finally {
+      delete process.env.CLERK_ETL_HASH_KEY;
+    }
+  });
+
   it('--workers auto keeps a small file in the main thread: one part per table', async () => {
     const out = await executeExport(settings('auto', 0, { workers: 'auto' }), silentLogger, new AbortController().signal);
     const parts = out.result!.manifest.files.filter((f) => f.table === 'users').map((f) => f.part);
