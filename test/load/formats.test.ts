@@ -1,3 +1,4 @@
+import Papa from 'papaparse';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
@@ -88,5 +89,35 @@ describe('gzip files', () => {
     expect(written.sha256).toBe(createHash('sha256').update(stored).digest('hex'));
     expect(gunzipSync(stored).toString('utf8')).toBe(chunks.join(''));
     expect(stored.length).toBeLessThan(chunks.join('').length / 5);
+  });
+});
+
+describe('text forms', () => {
+  it('isoTimestamp equals Date#toISOString for any timestamp in the Date range, fast path or not', async () => {
+    const { isoTimestamp } = await import('../../src/load/formats.js');
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: -8.64e15, max: 8.64e15 }), fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.double({ min: -8.64e15, max: 8.64e15, noNaN: true })), (ms) => {
+        expect(isoTimestamp(ms)).toBe(new Date(ms).toISOString());
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(isoTimestamp(null)).toBeNull();
+  });
+
+  it('csvText: papaparse reads back any text exactly; the empty string is "" and only what needs quotes is quoted', async () => {
+    const { csvText } = await import('../../src/load/formats.js');
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary', maxLength: 20 }), { minLength: 1, maxLength: 5 }), (cells) => {
+        const parsed = Papa.parse<string[]>(cells.map(csvText).join(',') + '\r\n', { newline: '\r\n' });
+        expect(parsed.data[0]).toEqual(cells);
+      }),
+      { numRuns: 5_000 },
+    );
+    expect(csvText('')).toBe('""');
+    expect(csvText('plain text')).toBe('plain text');
+    expect(csvText(' lead')).toBe('" lead"');
+    expect(csvText('a "q", b')).toBe('"a ""q"", b"');
   });
 });
