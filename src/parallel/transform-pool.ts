@@ -4,8 +4,8 @@ import { abortError, EtlError } from '../errors.js';
 import type { NdjsonChunk } from '../extract/ndjson.js';
 import type { Destination, OutputFile } from '../load/destination.js';
 import type { ManifestFile } from '../load/export-sink.js';
-import { idOf, updatedAtOf, type IdGate } from '../transform/batch.js';
 import type { SourceRecord } from '../extract/source.js';
+import { idOf, updatedAtOf, type IdGate } from '../transform/batch.js';
 import type { Row } from '../transform/flatten-user.js';
 import { ALL_TABLES, type TableName } from '../transform/schema.js';
 import type { BatchSummary, FromWorker, ToWorker, WorkerConfig } from './protocol.js';
@@ -61,7 +61,9 @@ export class TransformPool {
   private failure?: Error;
   private wakeUp?: () => void;
   private doneChain: Promise<void> = Promise.resolve();
-  private readonly onAbort: () => void;  private gate?: IdGate;
+  private readonly onAbort: () => void;
+  private closed = false;
+  private gate?: IdGate;
   private seq = 0;
   private onBatch?: (b: BatchSummary) => Promise<void>;
 
@@ -90,8 +92,6 @@ export class TransformPool {
     this.onAbort = () => this.fail(abortError(signal));
     signal.addEventListener('abort', this.onAbort, { once: true });
   }
-
-  private closed = false;
 
   /**
    * Feed every chunk through the workers; `onBatch` gets each batch's summary in input order
