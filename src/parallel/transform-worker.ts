@@ -46,14 +46,16 @@ class ProxyFile implements OutputFile {
     const n = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
     this.bytes += n;
     unwritten += n;
-    void request({ type: 'write', req: ++nextReq, file: this.id, chunk }).then(() => {
+    const written = (): void => {
       unwritten -= n;
       if (unwritten <= MAX_UNWRITTEN && whenWritten) {
         const w = whenWritten;
         whenWritten = undefined;
         w();
       }
-    });
+    };
+    // A failed write fails the run in the main thread, which then stops this worker.
+    void request({ type: 'write', req: ++nextReq, file: this.id, chunk }).then(written, written);
     while (unwritten > MAX_UNWRITTEN) await new Promise<void>((resolve) => (whenWritten = resolve));
   }
   close(): Promise<WrittenFile> {

@@ -5,7 +5,7 @@ import { parquetReadObjects } from 'hyparquet';
 /** Read a CSV file written by clerk-etl back with papaparse: header row, all values as text. */
 export function readCsv(file: string): Array<Record<string, string>> {
   const text = readFileSync(file, 'utf8');
-  const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true, newline: '\r\n' });
+  const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true, newline: '\r\n', delimiter: ',' });
   if (parsed.errors.length) throw new Error(`CSV errors in ${file}: ${JSON.stringify(parsed.errors.slice(0, 3))}`);
   return parsed.data;
 }
