@@ -18,17 +18,21 @@ export const CHUNK_BYTES = 1 << 20;
 const TABLE_ORDER = new Map<string, number>(ALL_TABLES.map((t, i) => [t.name as string, i]));
 
 /**
- * Heap limits of each worker, MB (measured on 100k users, 2 workers, see bench/README.md). The
- * young generation: V8's default (16 MB) lets the flattener's short-lived rows reach the old
- * generation (~20 % slower); 32 MB was as fast as 48 or 96 with less memory. The old generation:
- * what a worker holds is bounded by its sink's Parquet buffer (WORKER_PARQUET_BUFFER_BYTES) and
- * two 1 MiB chunks; the cap only makes V8 collect instead of growing (without it RSS was 600 MB
- * instead of 430 MB), with room for a single record of tens of MB.
+ * Heap limits of each worker, MB (measured on 100k and 1M users, 2 workers; bench/README.md).
+ * The young generation: V8's default lets the flattener's short-lived rows reach the old
+ * generation (16 MB was ~20 % slower); 32 MB was as fast as 48 or 96 with less memory. The old
+ * generation: what a worker holds is bounded by its sink's Parquet buffer
+ * (WORKER_PARQUET_BUFFER_BYTES) and two 1 MiB chunks; the cap makes V8 collect instead of growing
+ * (without one, RSS was 600 MB instead of 430 MB at 100k), with room for one record of tens of MB
+ * (the hostile-input test's 50 MB line passes). A bigger record fails the run naming --workers 0.
  */
 const YOUNG_GENERATION_MB = 32;
-const OLD_GENERATION_MB = 512;
-/** Each worker's sink: what its Parquet files may hold for their next row groups together. */
-export const WORKER_PARQUET_BUFFER_BYTES = 16 << 20;
+const OLD_GENERATION_MB = 256;
+/**
+ * Each worker's sink: what its Parquet files may hold for their next row groups together. 8 MiB:
+ * users row groups of ~5,000 rows; 16 MiB was no faster and cost ~60 MB more RSS.
+ */
+export const WORKER_PARQUET_BUFFER_BYTES = 8 << 20;
 
 /** Workers for `--workers auto`: one per core, at most 4 (the main thread reads and writes). */
 export function autoWorkers(): number {
