@@ -148,6 +148,19 @@ describe('transform workers (--workers)', () => {
     }
   });
 
+  it('rolling files with workers: every part number used once, rows add up, gzip parts too', async () => {
+    const out = await executeExport(settings('roll', 2, { formats: ['parquet', 'csv'], maxRowsPerFile: 400, compress: 'gzip' }), silentLogger, new AbortController().signal);
+    const m = out.result!.manifest;
+    for (const format of ['parquet', 'csv'] as const) {
+      const parts = m.files.filter((f) => f.table === 'users' && f.format === format);
+      expect(new Set(parts.map((f) => f.part)).size).toBe(parts.length);
+      expect(new Set(parts.map((f) => f.path)).size).toBe(parts.length);
+      expect(parts.length).toBeGreaterThanOrEqual(Math.ceil(3001 / 400));
+      expect(parts.reduce((n, f) => n + f.rows, 0)).toBe(3001);
+      for (const f of parts) expect(f.rows).toBeLessThanOrEqual(400);
+    }
+  });
+
   it('--workers auto keeps a small file in the main thread: one part per table', async () => {
     const out = await executeExport(settings('auto', 0, { workers: 'auto' }), silentLogger, new AbortController().signal);
     const parts = out.result!.manifest.files.filter((f) => f.table === 'users').map((f) => f.part);
