@@ -1,5 +1,6 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { executeExport, type ExportSettings } from '../../src/cli/export.js';
@@ -159,6 +160,24 @@ describe('transform workers (--workers)', () => {
       expect(parts.reduce((n, f) => n + f.rows, 0)).toBe(3001);
       for (const f of parts) expect(f.rows).toBeLessThanOrEqual(400);
     }
+  });
+
+  it('a JSON array and a gzipped NDJSON file go through the workers with the same result', async () => {
+    const arrayFile = path.join(dir, 'users.json');
+    writeFileSync(arrayFile, '[' + users.slice(0, 1500).map((u) => JSON.stringify(u)).join(',\n') + ']');
+    const gzFile = path.join(dir, 'users.ndjson.gz');
+    writeFileSync(gzFile, gzipSync(readFileSync(input)));
+    const run = async (name: string, from: string, workers: number) =>
+      (await executeExport(settings(name, workers, { from, formats: ['parquet'] }), silentLogger, new AbortController().signal)).result!.manifest;
+    const a0 = await run('arr0', arrayFile, 0);
+    const a2 = await run('arr2', arrayFile, 2);
+    expect(a0.counts).toMatchObject({ read: 1500, written: 1500 });
+    expect(a2.counts).toEqual(a0.counts);
+    expect(a2.files.filter((f) => f.table === 'users').length).toBe(2);
+    expect(await tableRows(path.join(dir, 'arr2'), a2, 'user_email_addresses', 'parquet')).toEqual(await tableRows(path.join(dir, 'arr0'), a0, 'user_email_addresses', 'parquet'));
+    const g2 = await run('gz2', gzFile, 2);
+    expect(g2.counts).toMatchObject({ read: 3004, written: 3001, rejected: 3 });
+    expect(g2.files.filter((f) => f.table === 'users').length).toBe(2);
   });
 
   it('--workers auto keeps a small file in the main thread: one part per table', async () => {
