@@ -79,6 +79,31 @@ function extras(rec: Record<string, unknown>, plan: EntityPlan): Record<string, 
   return out;
 }
 
+/** Whether `rec` has a field its plan does not know (what extras() would return, without building it). */
+function hasExtras(rec: Record<string, unknown>, plan: EntityPlan): boolean {
+  for (const k in rec) if (!plan.known.has(k)) return true;
+  for (const n of plan.nested) {
+    const v = rec[n.key];
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) continue;
+    for (const k in v as Record<string, unknown>) if (!n.known.has(k)) return true;
+  }
+  return false;
+}
+
+const NO_PATHS: string[] = Object.freeze([]) as unknown as string[];
+
+function userHasExtras(user: Record<string, unknown>): boolean {
+  if (hasExtras(user, USER_PLAN)) return true;
+  for (const { array, plan } of CHILD_PLANS) {
+    const items = user[array];
+    if (!Array.isArray(items)) continue;
+    for (const item of items as unknown[]) {
+      if (item && typeof item === 'object' && !Array.isArray(item) && hasExtras(item as Record<string, unknown>, plan)) return true;
+    }
+  }
+  return false;
+}
+
 const USER_PLAN = compileEntity(USER, true);
 const PRIMARY_INSERT_AT = USER.fields.filter((f) => f.kind !== 'array').findIndex((f) => f.key === 'primary_web3_wallet_id') + 1;
 const CHILD_PLANS: Array<{ table: TableSchema; array: string; plan: EntityPlan }> = TABLES.filter((t) => t.sourceArray).map((t) => ({
@@ -158,6 +183,8 @@ export function rowToObject(table: TableSchema, row: Row): Record<string, unknow
  * this lists them for the manifest's drift report and the schema contract.
  */
 export function unknownFieldPaths(user: Record<string, unknown>): string[] {
+  // Almost every user has none: look without allocating first.
+  if (!userHasExtras(user)) return NO_PATHS;
   const out: string[] = [];
   const collect = (rec: Record<string, unknown>, plan: EntityPlan, prefix: string): void => {
     const e = extras(rec, plan);

@@ -20,7 +20,7 @@ import { silentLogger } from '../../src/log.js';
 import { flattenUsers, type Row } from '../../src/transform/flatten-user.js';
 import { fromClerkUser, toCreateBody } from '../../src/transform/import-user.js';
 import { TABLES, USER, type Column, type FieldSpec, type TableSchema } from '../../src/transform/schema.js';
-import { validateUser } from '../../src/transform/validate-user.js';
+import { findProblems, isValidUser, validateUser } from '../../src/transform/validate-user.js';
 import { readCsv, readNdjson } from '../helpers/read-back.js';
 import { importableUsersArb, jsonValue, looseImportableUserArb, RFC3339_MAX_MS, userArb, usersArb } from './arbitraries.js';
 
@@ -349,6 +349,8 @@ describe('nothing throws on what it is given', () => {
         else container[key] = v;
         const problems = validateUser(u);
         expect(problems.length).toBeLessThanOrEqual(10);
+        // The allocation-free check agrees with the detailed one.
+        expect(isValidUser(u)).toBe(findProblems(u).length === 0);
       }),
       params(300),
     );

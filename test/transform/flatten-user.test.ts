@@ -230,3 +230,25 @@ describe('flattenUser on generated users', () => {
     expect(users.some((u) => u.private_metadata === null)).toBe(true);
   });
 });
+
+describe('unknownFieldPaths', () => {
+  it('finds an unknown field wherever it is: top level, nested object, array element, element nested object; none on known users', async () => {
+    const { unknownFieldPaths } = await import('../../src/transform/flatten-user.js');
+    const { generateUsers } = await import('../../src/emulator/generate.js');
+    const users = generateUsers(50, { seed: 4 });
+    for (const u of users) expect(unknownFieldPaths(u as Record<string, unknown>)).toEqual([]);
+    // Clerk's own examples carry fields the schema leaves to _extra.
+    expect(unknownFieldPaths(exampleUsers()[2] as Record<string, unknown>)).toEqual(['birthday', 'gender']);
+    const withEmail = users.find((u) => (u.email_addresses as unknown[]).length > 0)!;
+    const cases: Array<[(u: Record<string, any>) => void, string]> = [
+      [(u) => (u.birthday = '1990-01-01'), 'birthday'],
+      [(u) => (u.email_addresses[0].label = 'work'), 'email_addresses[].label'],
+      [(u) => (u.email_addresses[0].verification = { ...(u.email_addresses[0].verification ?? {}), channel: 'sms' }), 'email_addresses[].verification.channel'],
+    ];
+    for (const [mutate, path] of cases) {
+      const u = structuredClone(withEmail) as Record<string, any>;
+      mutate(u);
+      expect(unknownFieldPaths(u)).toContain(path);
+    }
+  });
+});
