@@ -115,9 +115,10 @@ export interface ExportOptions {
   /** Column policies (PII) applied to every table format. */
   policy?: CompiledPolicy;
   /**
-   * Transform workers (worker_threads) for NDJSON sources: parsing, validation, flattening and
-   * file encoding move off the main thread, each worker writing its own part files. 0 or 1: in
-   * this thread (default).
+   * Transform workers (worker_threads): validation, flattening and file encoding (and, for NDJSON
+   * sources, parsing) move off the main thread, each worker writing its own part files; sources
+   * that parse records themselves (the API, JSON arrays) hand them over parsed. 0 or 1: in this
+   * thread (default).
    */
   workers?: number;
   /** With a source that parses records itself (the API): use the workers only when it announces at least this many users. */
