@@ -73,6 +73,11 @@ class Bytes {
   view(): Uint8Array {
     return this.buf.subarray(0, this.len);
   }
+  /** Let go of a buffer one huge value grew (a 50 MB string): keep a small one for the next page. */
+  shrink(): void {
+    if (this.buf.length > 8 << 20) this.buf = Buffer.allocUnsafe(1 << 16);
+    this.len = 0;
+  }
 }
 
 // Shared by every chunk of this thread: encoding is synchronous, one chunk at a time.
@@ -111,7 +116,7 @@ export function writeFlatColumn(writer: ChunkWriter, column: FlatColumn, data: r
         continue;
       }
       if (physical === 'BYTE_ARRAY') {
-        const s = v as string;
+        const s = typeof v === 'string' ? v : String(v);
         values.ensure(s.length * 3 + 4);
         const at = values.len + 4;
         const w = values.buf.write(s, at, 'utf8');
@@ -199,6 +204,7 @@ export function writeFlatColumn(writer: ChunkWriter, column: FlatColumn, data: r
     if (levels.len) writer.appendBytes(levels.view());
     writer.appendBytes(stored);
     uncompressed += header.len + levels.len + body.length;
+    values.shrink();
     if (n === 0) break;
   }
   if (minBytes) min = minBytes.toString('utf8');
