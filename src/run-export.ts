@@ -187,8 +187,9 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       log.debug('batch written', { records, read: counts.read, written: counts.written, rejected: counts.rejected });
       options.onProgress?.({ read: counts.read, written: counts.written, rejected: counts.rejected, expected: counts.expected });
     };
-    // Parsed sources (the API) use workers only when there are enough users to pay for starting them.
-    const recordsToWorkers = !chunks && workers > 1 && (counts.expected ?? Number.POSITIVE_INFINITY) >= (options.workersMinUsers ?? 0);
+    // Parsed sources (the API) use workers only when they announce enough users to pay for starting
+    // them; an incremental run cannot count its users in advance, so under `auto` it stays here.
+    const recordsToWorkers = !chunks && workers > 1 && (options.workersMinUsers === undefined || (counts.expected ?? 0) >= options.workersMinUsers);
     if (chunks || recordsToWorkers) {
       const policySpec = options.policy?.spec;
       const p = (pool = new TransformPool({ count: workers, formats: formats, runId, dt, parquet: options.parquet, layout: options.layout, policy: policySpec, batch: batchOptions, parquetBufferBytes: WORKER_PARQUET_BUFFER_BYTES, needUpdatedAt: options.alreadyExported !== undefined }, destination, signal));

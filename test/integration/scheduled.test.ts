@@ -126,6 +126,16 @@ describe('scheduled runs: full, then incremental, then deletions', () => {
     expect(mf.counts.read).toBe(202);
   }, 60_000);
 
+  it('under --workers auto an incremental run (which cannot count its users in advance) stays in the main thread', async () => {
+    const em = await emulator({ users: 50, seed: 62 });
+    const s = settings(em, 'auto-incremental', { workers: 'auto' });
+    await executeExport(s, silentLogger, new AbortController().signal);
+    await changeData(em, 3);
+    const inc = await executeExport(s, silentLogger, new AbortController().signal);
+    expect(inc.mode).toBe('incremental');
+    expect(inc.result!.manifest.files.filter((f) => f.table === 'users').map((f) => f.part)).toEqual([0]);
+  });
+
   it('--detect-deletions on an incremental run sweeps the ids and finds the deletions too', async () => {
     const em = await emulator({ users: 120, seed: 62 });
     const s = settings(em, 'detect', { detectDeletions: true });
