@@ -143,7 +143,7 @@ export function transformBatch(batch: readonly SourceRecord[], ids: ReadonlyArra
           continue;
         }
       }
-      flattenUser(rec.value as ClerkUser, options.flat, rows);
+      flattenUser(rec.value as ClerkUser, options.flat, rows, unknown.length > 0);
       if (raw !== undefined) rawLines.push(raw);
     } catch (err) {
       // A record that cannot be flattened or serialised (metadata nested thousands of levels deep

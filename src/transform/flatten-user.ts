@@ -123,8 +123,9 @@ function findValue(items: unknown, id: unknown, valueKey: string): unknown {
 /**
  * Flatten one (validated) user into rows, appended to `out`: one `users` row and one row per
  * element of each of its arrays. Pure apart from appending to `out`.
+ * `mayHaveExtras: false` (unknownFieldPaths found none) skips looking for `_extra` fields again.
  */
-export function flattenUser(user: ClerkUser, ctx: FlattenContext, out: RowsByTable): void {
+export function flattenUser(user: ClerkUser, ctx: FlattenContext, out: RowsByTable, mayHaveExtras = true): void {
   const rec = user as Record<string, unknown>;
   const g = USER_PLAN.getters;
   const row: Row = new Array(g.length + 6);
@@ -137,7 +138,7 @@ export function flattenUser(user: ClerkUser, ctx: FlattenContext, out: RowsByTab
     }
     row[c++] = g[i]!(rec);
   }
-  row[c++] = json(extras(rec, USER_PLAN));
+  row[c++] = mayHaveExtras ? json(extras(rec, USER_PLAN)) : null;
   row[c++] = ctx.runId;
   row[c++] = ctx.extractedAt;
   row.length = c;
@@ -155,7 +156,7 @@ export function flattenUser(user: ClerkUser, ctx: FlattenContext, out: RowsByTab
       r[1] = p;
       for (let i = 0; i < plan.getters.length; i++) r[i + 2] = plan.getters[i]!(item);
       let k = plan.getters.length + 2;
-      r[k++] = json(extras(item, plan));
+      r[k++] = mayHaveExtras ? json(extras(item, plan)) : null;
       r[k++] = ctx.runId;
       r[k++] = ctx.extractedAt;
       rows.push(r);

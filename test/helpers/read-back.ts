@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import Papa from 'papaparse';
 import { parquetReadObjects } from 'hyparquet';
@@ -24,4 +25,14 @@ export function readNdjson(file: string): Array<Record<string, unknown>> {
     .split('\n')
     .filter((l) => l.length)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Every row of a table in one format, from all its parts (a run with transform workers has several). */
+export async function readTable(root: string, manifest: { files: Array<{ table: string; format: string; path: string }> }, table: string, format: 'parquet' | 'csv' | 'ndjson'): Promise<Array<Record<string, unknown>>> {
+  const rows: Array<Record<string, unknown>> = [];
+  for (const f of manifest.files.filter((x) => x.table === table && x.format === format)) {
+    const file = path.join(root, f.path);
+    rows.push(...(format === 'parquet' ? await readParquet(file) : format === 'csv' ? readCsv(file) : readNdjson(file)));
+  }
+  return rows;
 }

@@ -4,29 +4,21 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Papa from 'papaparse';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClerkUser } from '../../src/clerk/types.js';
 import { executeImport, type ImportSettings } from '../../src/cli/import.js';
 import { generateUsers } from '../../src/emulator/generate.js';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
+import type { RunningEmulator } from '../../src/emulator/server.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { SHARED_CLERK } from '../helpers/examples.js';
+import { emulatorPerTest } from '../helpers/emulators.js';
 import { readNdjson } from '../helpers/read-back.js';
 
 const BIN = path.resolve(__dirname, '../../bin/clerk-etl.js');
 const BCRYPT = '$2b$10$U4C0ZY8OG8y41F9LusfKyu3HRMBL0rCZcKBVsXhgr.n8Ou6FPhzO2';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-import-'));
-const emulators: RunningEmulator[] = [];
-afterEach(async () => {
-  for (const e of emulators.splice(0)) await e.close();
-});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function emulator(opts: Parameters<typeof startEmulator>[0] = {}): Promise<RunningEmulator> {
-  const e = await startEmulator(opts);
-  emulators.push(e);
-  return e;
-}
+const emulator = emulatorPerTest();
 
 function importSettings(em: RunningEmulator, from: string, report: string, extra: Partial<ImportSettings> = {}): ImportSettings {
   return {

@@ -13,7 +13,7 @@ import { openDestination } from '../../src/load/open-destination.js';
 import { silentLogger } from '../../src/log.js';
 import { runExport, type Manifest } from '../../src/run-export.js';
 import { ALL_TABLES } from '../../src/transform/schema.js';
-import { readCsv, readNdjson, readParquet } from '../helpers/read-back.js';
+import { readNdjson, readTable } from '../helpers/read-back.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-parallel-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,11 +50,7 @@ function settings(name: string, workers: number, extra: Partial<ExportSettings> 
 
 /** Every row of a table in one format, from all its parts, in a stable order. */
 async function tableRows(root: string, m: Manifest, table: string, format: 'parquet' | 'csv' | 'ndjson'): Promise<unknown[]> {
-  const rows: Array<Record<string, unknown>> = [];
-  for (const f of m.files.filter((x) => x.table === table && x.format === format)) {
-    const file = path.join(root, f.path);
-    rows.push(...(format === 'parquet' ? await readParquet(file) : format === 'csv' ? readCsv(file) : readNdjson(file)));
-  }
+  const rows = await readTable(root, m, table, format);
   const key = (r: Record<string, unknown>) => `${String(r.user_id ?? r.id)}#${String(r.position ?? '').padStart(4, '0')}`;
   return rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }

@@ -1,26 +1,18 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ClerkUser } from '../../src/clerk/types.js';
 import { executeExport, runExportCommand, type ExportSettings } from '../../src/cli/export.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
+import type { RunningEmulator } from '../../src/emulator/server.js';
 import { createLogger, silentLogger } from '../../src/log.js';
-import { readNdjson, readParquet } from '../helpers/read-back.js';
+import { emulatorPerTest } from '../helpers/emulators.js';
+import { readNdjson, readTable } from '../helpers/read-back.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-sched-'));
-const emulators: RunningEmulator[] = [];
-afterEach(async () => {
-  for (const e of emulators.splice(0)) await e.close();
-});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function emulator(opts: Parameters<typeof startEmulator>[0] = {}): Promise<RunningEmulator> {
-  const e = await startEmulator(opts);
-  emulators.push(e);
-  return e;
-}
+const emulator = emulatorPerTest();
 
 function settings(em: RunningEmulator, name: string, extra: Partial<ExportSettings> = {}): ExportSettings {
   return {
@@ -72,12 +64,6 @@ function rawIds(outDir: string, manifestPath: string): string[] {
   return m.files.filter((f) => f.table === 'raw_users').flatMap((f) => readNdjson(path.join(outDir, f.path)).map((u) => u.id as string));
 }
 
-/** Every Parquet row of a table, from all its parts (one per transform worker). */
-async function parquetRows(outDir: string, m: { files: Array<{ table: string; format: string; path: string }> }, table: string): Promise<Array<Record<string, unknown>>> {
-  const rows: Array<Record<string, unknown>> = [];
-  for (const f of m.files.filter((x) => x.table === table && x.format === 'parquet')) rows.push(...(await readParquet(path.join(outDir, f.path))));
-  return rows;
-}
 
 describe('scheduled runs: full, then incremental, then deletions', () => {
   it.each([0, 2])('full run, then 10 updated + 5 deleted + 7 created: the incremental run writes exactly the 17, a full run writes the 5 deletions (%i transform workers)', async (workers) => {
@@ -102,11 +88,11 @@ describe('scheduled runs: full, then incremental, then deletions', () => {
     expect(m2.counts).toMatchObject({ read: 17, written: 17, rejected: 0, deleted: 0 });
     expect(m2.deletions_detected).toBe(false);
     // child rows of the 17, rewritten whole
-    const emails = await parquetRows(s.to, m2, 'user_email_addresses');
+    const emails = await readTable(s.to, m2, 'user_email_addresses', 'parquet');
     const expectedEmails = [...updated, ...created].reduce((n, id) => n + ((em.store.get(id)!.email_addresses as unknown[]).length), 0);
     expect(emails).toHaveLength(expectedEmails);
     expect(new Set(emails.map((e) => e.user_id))).toEqual(new Set([...updated, ...created].filter((id) => (em.store.get(id)!.email_addresses as unknown[]).length)));
-    const users = await parquetRows(s.to, m2, 'users');
+    const users = await readTable(s.to, m2, 'users', 'parquet');
     expect(users).toHaveLength(17);
     for (const u of users) if (updated.includes(u.id as string)) expect(u.first_name).toBe('Changed 1');
 
@@ -120,7 +106,7 @@ describe('scheduled runs: full, then incremental, then deletions', () => {
     const mf = full.result!.manifest;
     expect(mf.deletions_detected).toBe(true);
     expect(mf.counts.deleted).toBe(5);
-    const del = await parquetRows(s.to, mf, 'user_deletions');
+    const del = await readTable(s.to, mf, 'user_deletions', 'parquet');
     expect(new Set(del.map((d) => d.user_id))).toEqual(new Set(deleted));
     expect(del[0]!.detected_at).toEqual(new Date(Date.parse(mf.started_at)));
     expect(mf.counts.read).toBe(202);
@@ -145,7 +131,7 @@ describe('scheduled runs: full, then incremental, then deletions', () => {
     expect(inc.mode).toBe('incremental');
     expect(inc.result!.manifest.counts).toMatchObject({ read: 17, deleted: 5 });
     expect(inc.stateAfter!.ids!.count).toBe(120 - 5 + 7);
-    const del = await readParquet(path.join(s.to, inc.result!.manifest.files.find((f) => f.table === 'user_deletions' && f.format === 'parquet')!.path));
+    const del = await readTable(s.to, inc.result!.manifest, 'user_deletions', 'parquet');
     expect(new Set(del.map((d) => d.user_id))).toEqual(new Set(deleted));
   }, 60_000);
 

@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { executeExport, type ExportSettings } from '../../src/cli/export.js';
 import { executeImport } from '../../src/cli/import.js';
 import { generateUsers } from '../../src/emulator/generate.js';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
+import type { EmulatorOptions, RunningEmulator } from '../../src/emulator/server.js';
+import { emulatorPerTest } from '../helpers/emulators.js';
 import { createLogger } from '../../src/log.js';
 import { LocalDestination } from '../../src/load/local-destination.js';
 import type { Destination, OutputFile } from '../../src/load/destination.js';
@@ -17,15 +18,8 @@ import { readNdjson } from '../helpers/read-back.js';
 const BIN = path.resolve(__dirname, '../../bin/clerk-etl.js');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-faults-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const emulators: RunningEmulator[] = [];
-afterEach(async () => {
-  for (const e of emulators.splice(0)) await e.close();
-});
-async function emulator(o: Parameters<typeof startEmulator>[0]): Promise<RunningEmulator> {
-  const e = await startEmulator({ secretKey: 'sk_test_faultsKey1', ...o });
-  emulators.push(e);
-  return e;
-}
+const startOne = emulatorPerTest();
+const emulator = (o: EmulatorOptions): Promise<RunningEmulator> => startOne({ secretKey: 'sk_test_faultsKey1', ...o });
 const walk = (d: string): string[] => (existsSync(d) ? readdirSync(d).flatMap((n) => (statSync(path.join(d, n)).isDirectory() ? walk(path.join(d, n)) : [path.join(d, n)])) : []);
 function noSecrets(files: string[], logs: string[], secrets: string[]): void {
   for (const s of secrets) {
