@@ -14,7 +14,7 @@ import type { S3Options } from '../load/s3-destination.js';
 import { newRunId, runExport, type ExportResult, type SchemaContract } from '../run-export.js';
 import { assertPolicyAllowsFormats, COLUMN_ACTIONS, CompiledPolicy, PII_PRESETS, type ColumnAction, type PiiPolicySpec, type PiiPreset } from '../transform/pii-policy.js';
 import { ClerkIncrementalSource } from '../extract/clerk-incremental-source.js';
-import { StateStore, type RunState } from '../state/state-store.js';
+import { rememberedPairs, StateStore, type RunState } from '../state/state-store.js';
 import type { ClerkUser } from '../clerk/types.js';
 import { ALL_TABLES } from '../transform/schema.js';
 import { abortOnSignals, loggerFromFlags, nonNegativeInt, positiveInt, type LogFlags } from './common.js';
@@ -213,6 +213,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
     if (stateStore) {
       // Only now, after the manifest: a run that failed before this point leaves the watermark where it was.
       const newIds = wantIds ? await stateStore.writeIds(runId, mode === 'full' ? result.seenIds : (result.currentIds ?? result.seenIds)) : undefined;
+      const recent = rememberedPairs(before?.recent, result.recent, startedAt - overlapMs);
       stateAfter = {
         state_version: 1,
         watermark: startedAt,
@@ -220,7 +221,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
         last_run_id: runId,
         last_mode: mode,
         ids: newIds ? { run_id: runId, ...newIds } : before?.ids,
-        ...(result.recent.length <= MAX_RECENT ? { recent: result.recent } : {}),
+        ...(recent.length <= MAX_RECENT ? { recent } : {}),
         updated_at: new Date().toISOString(),
       };
       await stateStore.write(stateAfter, version);

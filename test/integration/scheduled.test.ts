@@ -112,6 +112,37 @@ describe('scheduled runs: full, then incremental, then deletions', () => {
     expect(mf.counts.read).toBe(202);
   }, 60_000);
 
+  it('runs closer together than the overlap: unchanged users are written once, every later run without a change exits 4 and writes nothing', async () => {
+    const em = await emulator({ users: 60, seed: 67 });
+    const s = settings(em, 'close-runs');
+    const run = async (): Promise<{ code: number; state: { recent?: Array<[string, number]> } }> => {
+      let code = -1;
+      await runExportCommand(s, silentLogger, undefined, (c) => (code = c));
+      return { code, state: JSON.parse(readFileSync(s.state!, 'utf8')) };
+    };
+    expect((await run()).code).toBe(EXIT.OK); // the first run is full
+    const three = em.store.all().slice(0, 3).map((u) => u.id);
+    for (const id of three) await api(em, 'PATCH', `/v1/users/${id}`, { first_name: 'Changed once' });
+    await new Promise((r) => setTimeout(r, 5));
+    const second = await run();
+    expect(second.code).toBe(EXIT.OK);
+    expect(new Set(second.state.recent!.map(([id]) => id))).toEqual(new Set(three));
+    // The issue: these alternated 4 / 0, each 0 writing the same 3 unchanged users again, because a
+    // "nothing to do" run saved an empty list of remembered pairs.
+    for (let i = 0; i < 3; i++) {
+      const next = await run();
+      expect(next.code).toBe(EXIT.NOTHING_TO_DO);
+      expect(next.state.recent).toEqual(second.state.recent);
+    }
+    // One more change: only that user is written; the 3 stay remembered; then nothing to do again.
+    await api(em, 'PATCH', `/v1/users/${em.store.all()[10]!.id}`, { first_name: 'Changed too' });
+    await new Promise((r) => setTimeout(r, 5));
+    const one = await executeExport(s, silentLogger, new AbortController().signal);
+    expect(one.result!.manifest.counts).toMatchObject({ read: 1, written: 1, already_exported: 3 });
+    expect(one.stateAfter!.recent).toHaveLength(4);
+    expect((await run()).code).toBe(EXIT.NOTHING_TO_DO);
+  }, 60_000);
+
   it('under --workers auto an incremental run (which cannot count its users in advance) stays in the main thread', async () => {
     const em = await emulator({ users: 50, seed: 62 });
     const s = settings(em, 'auto-incremental', { workers: 'auto' });
