@@ -121,8 +121,13 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
   // At start-up, before any request: a policy that hashes without CLERK_ETL_HASH_KEY fails here.
   const policy = settings.pii ? new CompiledPolicy(settings.pii, process.env) : undefined;
   assertPolicyAllowsFormats(policy, settings.formats);
-  if (requestedMode === 'incremental' && !settings.state) throw new EtlError('USAGE', '--mode incremental needs --state <path | s3://…> to remember the watermark between runs.');
   if (settings.from && (requestedMode === 'incremental' || settings.detectDeletions)) throw new EtlError('USAGE', '--mode incremental and --detect-deletions read from the Clerk API; they cannot be used with --from.');
+  // The state's watermark and id list describe the Clerk API reads: a run from a file would move the
+  // watermark past changes it never read, and the next incremental run would skip them.
+  if (settings.from && settings.state) {
+    throw new EtlError('USAGE', `--state (or export.state in the config file) cannot be used with --from ${settings.from}: the state holds the watermark and id list of the Clerk API reads, and a file export would move them. Run file exports without a state.`);
+  }
+  if (requestedMode === 'incremental' && !settings.state) throw new EtlError('USAGE', '--mode incremental needs --state <path | s3://…> to remember the watermark between runs.');
   const client = settings.from
     ? undefined
     : clerkClientFrom(settings, log, 'Set it to the sk_live_… or sk_test_… secret key of the instance to export (Clerk Dashboard → API keys), or export from a file with --from.');

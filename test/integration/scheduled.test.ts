@@ -143,6 +143,26 @@ describe('scheduled runs: full, then incremental, then deletions', () => {
     expect((await run()).code).toBe(EXIT.NOTHING_TO_DO);
   }, 60_000);
 
+  it('--from a file with --state is refused (exit 2): a file export would move the API watermark and the next incremental run would skip real changes', async () => {
+    const em = await emulator({ users: 40, seed: 68 });
+    const s = settings(em, 'from-state');
+    const first = await executeExport(s, silentLogger, new AbortController().signal);
+    const before = readFileSync(s.state!, 'utf8');
+    const { updated, created } = await changeData(em, 7);
+    const rawFile = path.join(s.to, first.result!.manifest.files.find((f) => f.table === 'raw_users')!.path);
+    let code = -1;
+    const fileRun = { ...s, mode: 'full' as const, from: rawFile, to: path.join(dir, 'from-state', 'file-out') };
+    const err = await runExportCommand(fileRun, silentLogger, undefined, (c) => (code = c)).catch((e: unknown) => e);
+    expect(code).toBe(EXIT.USAGE);
+    expect((err as Error).message).toMatch(/--state \(or export\.state in the config file\) cannot be used with --from .*watermark/);
+    expect(readFileSync(s.state!, 'utf8')).toBe(before);
+    expect(() => readFileSync(path.join(fileRun.to, '_manifests'))).toThrow();
+    // Without the state the file export runs; the next incremental run still finds every change.
+    expect((await executeExport({ ...fileRun, state: undefined }, silentLogger, new AbortController().signal)).status).toBe('published');
+    const next = await executeExport(s, silentLogger, new AbortController().signal);
+    expect(new Set(rawIds(s.to, next.result!.manifestPath))).toEqual(new Set([...updated, ...created]));
+  }, 60_000);
+
   it('under --workers auto an incremental run (which cannot count its users in advance) stays in the main thread', async () => {
     const em = await emulator({ users: 50, seed: 62 });
     const s = settings(em, 'auto-incremental', { workers: 'auto' });
