@@ -154,6 +154,8 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
       log.info(modeNote, { state: settings.state });
     }
     const overlapMs = (settings.overlapMinutes ?? DEFAULT_OVERLAP_MINUTES) * 60_000;
+    /** Start of the next run's overlap window: (id, updated_at) pairs from here on are remembered for it. */
+    const recentSince = startedAt - overlapMs;
     const window = mode === 'incremental' ? { from: before!.watermark - overlapMs, to: startedAt } : undefined;
     let source: Source;
     if (settings.from) source = new FileSource(settings.from, settings.inputFormat);
@@ -198,7 +200,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
         mode,
         window,
         alreadyExported,
-        recentSince: stateStore ? startedAt - overlapMs : undefined,
+        recentSince: stateStore ? recentSince : undefined,
         deletions: previousIds
           ? { previous: previousIds, current: mode === 'incremental' ? () => sweepIds(client!, startedAt, settings.concurrency, signal, log, runId) : undefined }
           : undefined,
@@ -218,7 +220,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
     if (stateStore) {
       // Only now, after the manifest: a run that failed before this point leaves the watermark where it was.
       const newIds = wantIds ? await stateStore.writeIds(runId, mode === 'full' ? result.seenIds : (result.currentIds ?? result.seenIds)) : undefined;
-      const recent = rememberedPairs(before?.recent, result.recent, startedAt - overlapMs);
+      const recent = rememberedPairs(before?.recent, result.recent, recentSince);
       stateAfter = {
         state_version: 1,
         watermark: startedAt,
