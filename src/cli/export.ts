@@ -14,7 +14,7 @@ import type { S3Options } from '../load/s3-destination.js';
 import { newRunId, runExport, type ExportResult, type SchemaContract } from '../run-export.js';
 import { assertPolicyAllowsFormats, COLUMN_ACTIONS, CompiledPolicy, PII_PRESETS, type ColumnAction, type PiiPolicySpec, type PiiPreset } from '../transform/pii-policy.js';
 import { ClerkIncrementalSource } from '../extract/clerk-incremental-source.js';
-import { StateStore, type RunState } from '../state/state-store.js';
+import { rememberedPairs, StateStore, type RunState } from '../state/state-store.js';
 import type { ClerkUser } from '../clerk/types.js';
 import { ALL_TABLES } from '../transform/schema.js';
 import { abortOnSignals, loggerFromFlags, nonNegativeInt, positiveInt, type LogFlags } from './common.js';
@@ -121,8 +121,13 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
   // At start-up, before any request: a policy that hashes without CLERK_ETL_HASH_KEY fails here.
   const policy = settings.pii ? new CompiledPolicy(settings.pii, process.env) : undefined;
   assertPolicyAllowsFormats(policy, settings.formats);
-  if (requestedMode === 'incremental' && !settings.state) throw new EtlError('USAGE', '--mode incremental needs --state <path | s3://…> to remember the watermark between runs.');
   if (settings.from && (requestedMode === 'incremental' || settings.detectDeletions)) throw new EtlError('USAGE', '--mode incremental and --detect-deletions read from the Clerk API; they cannot be used with --from.');
+  // The state's watermark and id list describe the Clerk API reads: a run from a file would move the
+  // watermark past changes it never read, and the next incremental run would skip them.
+  if (settings.from && settings.state) {
+    throw new EtlError('USAGE', `--state (or export.state in the config file) cannot be used with --from ${settings.from}: the state holds the watermark and id list of the Clerk API reads, and a file export would move them. Run file exports without a state.`);
+  }
+  if (requestedMode === 'incremental' && !settings.state) throw new EtlError('USAGE', '--mode incremental needs --state <path | s3://…> to remember the watermark between runs.');
   const client = settings.from
     ? undefined
     : clerkClientFrom(settings, log, 'Set it to the sk_live_… or sk_test_… secret key of the instance to export (Clerk Dashboard → API keys), or export from a file with --from.');
@@ -149,6 +154,8 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
       log.info(modeNote, { state: settings.state });
     }
     const overlapMs = (settings.overlapMinutes ?? DEFAULT_OVERLAP_MINUTES) * 60_000;
+    /** Start of the next run's overlap window: (id, updated_at) pairs from here on are remembered for it. */
+    const recentSince = startedAt - overlapMs;
     const window = mode === 'incremental' ? { from: before!.watermark - overlapMs, to: startedAt } : undefined;
     let source: Source;
     if (settings.from) source = new FileSource(settings.from, settings.inputFormat);
@@ -193,7 +200,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
         mode,
         window,
         alreadyExported,
-        recentSince: stateStore ? startedAt - overlapMs : undefined,
+        recentSince: stateStore ? recentSince : undefined,
         deletions: previousIds
           ? { previous: previousIds, current: mode === 'incremental' ? () => sweepIds(client!, startedAt, settings.concurrency, signal, log, runId) : undefined }
           : undefined,
@@ -213,6 +220,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
     if (stateStore) {
       // Only now, after the manifest: a run that failed before this point leaves the watermark where it was.
       const newIds = wantIds ? await stateStore.writeIds(runId, mode === 'full' ? result.seenIds : (result.currentIds ?? result.seenIds)) : undefined;
+      const recent = rememberedPairs(before?.recent, result.recent, recentSince);
       stateAfter = {
         state_version: 1,
         watermark: startedAt,
@@ -220,7 +228,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
         last_run_id: runId,
         last_mode: mode,
         ids: newIds ? { run_id: runId, ...newIds } : before?.ids,
-        ...(result.recent.length <= MAX_RECENT ? { recent: result.recent } : {}),
+        ...(recent.length <= MAX_RECENT ? { recent } : {}),
         updated_at: new Date().toISOString(),
       };
       await stateStore.write(stateAfter, version);

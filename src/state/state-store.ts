@@ -24,6 +24,21 @@ export interface RunState {
   updated_at: string;
 }
 
+/**
+ * The (id, updated_at) pairs the next run skips (`RunState.recent`): the pairs this run wrote, and
+ * the pairs the previous state remembered, as long as they lie inside the next run's overlap window
+ * (updated at or after `since`). Carrying the old pairs over matters when this run skipped those
+ * users (unchanged, already written): forgetting them would make the next run write them again.
+ * The newer pair of an id wins.
+ */
+export function rememberedPairs(previous: ReadonlyArray<[string, number]> | undefined, written: ReadonlyArray<[string, number]>, since: number): Array<[string, number]> {
+  const pairs = new Map<string, number>();
+  for (const [id, updatedAt] of [...(previous ?? []), ...written]) {
+    if (updatedAt >= since && updatedAt >= (pairs.get(id) ?? updatedAt)) pairs.set(id, updatedAt);
+  }
+  return [...pairs];
+}
+
 /** The lock object next to the state. */
 export interface LockInfo {
   host: string;
