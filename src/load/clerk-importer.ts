@@ -332,7 +332,9 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   };
 
   try {
+    const checking = Date.now();
     shared = await findSharedIdentifiers(source, ctx, { inputKind: options.inputKind, externalId: options.externalId });
+    log.info('input checked for records that share an identifier', { shared: shared.size, ms: Date.now() - checking });
     if (shared.size) {
       log.warn(`${shared.size} record(s) share an identifier with an earlier record of the input; they will fail, nothing of them is sent`, {
         first: [...shared].slice(0, 5).map(([where, s]) => `${where} (${s.sourceId}): ${s.field} also on ${s.first.where} (${s.first.sourceId})`),
