@@ -42,6 +42,9 @@ export async function executeImport(settings: ImportSettings, log: Logger, signa
   const runId = newRunId();
   log.info(settings.dryRun ? 'import dry run started: nothing will be sent' : 'import started', { run_id: runId, from: settings.from, input_format: kind, report: settings.reportDir, on_conflict: settings.onConflict });
   try {
+    // One cheap authenticated read before the first create: a wrong key stops here, with nothing
+    // sent and nothing left `pending` in the journal. A dry run never contacts Clerk (it has no client).
+    if (client) await client.listUsers({ limit: 1 }, signal);
     const summary = await runImport({
       source,
       inputKind: kind,
@@ -56,7 +59,8 @@ export async function executeImport(settings: ImportSettings, log: Logger, signa
       log,
       onProgress: settings.progress ? (p) => progress.update({ read: p.read, written: p.done, rejected: p.failed }) : undefined,
     });
-    if (source instanceof ClerkCsvSource) for (const w of source.headerWarnings) log.warn(`dashboard CSV: ${w}`);
+    // The importer reads the file more than once (shared identifiers are checked first): each warning once.
+    if (source instanceof ClerkCsvSource) for (const w of new Set(source.headerWarnings)) log.warn(`dashboard CSV: ${w}`);
     return summary;
   } finally {
     progress.done();
