@@ -68,8 +68,8 @@ export function registerSecret(value: string | undefined): void {
 }
 
 const KEY_PATTERN = /\b(sk|pk)_(live|test)_[A-Za-z0-9_-]{6,}/g;
-/** `scheme://user:password@` (or `scheme://token@`): the credentials part of a URL. */
-const URL_CREDENTIALS = /\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@]+)@/g;
+/** `scheme://user:password@` (or `scheme://token@`): the credentials part of a URL. Never across a quote or comma (a JSON log line: `"http://x","email":"a@b"`). */
+const URL_CREDENTIALS = /\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@"'<>\\,]+)@/g;
 
 /**
  * A URL as it may be shown: `postgres://etl:[REDACTED]@db/x` (a user name alone, without a

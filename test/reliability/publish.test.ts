@@ -167,6 +167,8 @@ describe('locations with a scheme the tool does not support', () => {
     expect(redactUrl('postgres://etl:p4ss@db:5432/x')).toBe('postgres://etl:[REDACTED]@db:5432/x');
     expect(redactUrl('https://tok3n@host/path and s3://bucket/key')).toBe('https://[REDACTED]@host/path and s3://bucket/key');
     expect(redactSecrets('to postgres://etl:p4ss@db/x failed')).toBe('to postgres://etl:[REDACTED]@db/x failed');
+    // Within one URL only: a JSON line with a URL and an email elsewhere is left alone.
+    expect(redactSecrets('{"url":"http://img.example","email":"a@b.example"}')).toBe('{"url":"http://img.example","email":"a@b.example"}');
     const lines: string[] = [];
     createLogger({ format: 'json', write: (l) => lines.push(l) }).info('export started', { to: 'postgres://etl:p4ssw0rd@db/x' });
     expect(lines[0]).toContain('postgres://etl:[REDACTED]@db/x');
