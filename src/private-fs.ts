@@ -59,8 +59,3 @@ export function makeDirsSync(dir: string, mode?: number): void {
     }
   }
 }
-
-/** Create a folder (and missing parents) readable by the owner only. */
-export function ensurePrivateDir(dir: string): Promise<void> {
-  return makeDirs(dir, PRIVATE_DIR_MODE);
-}
