@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { ClerkClient } from '../clerk/client.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { makeDirsSync } from '../private-fs.js';
 import { clerkClientFrom } from './clerk-client-from-settings.js';
 import path from 'node:path';
 import { EtlError, redactSecrets } from '../errors.js';
@@ -8,7 +9,7 @@ import type { Logger } from '../log.js';
 import { ClerkApiSource } from '../extract/clerk-api-source.js';
 import { FileSource, type FileFormat } from '../extract/file-source.js';
 import type { Source } from '../extract/source.js';
-import { openDestination } from '../load/open-destination.js';
+import { assertSupportedLocation, openDestination } from '../load/open-destination.js';
 import { FORMATS, PARQUET_CODECS, type FormatName, type ParquetCodec } from '../load/formats.js';
 import type { S3Options } from '../load/s3-destination.js';
 import { newRunId, runExport, type ExportResult, type SchemaContract } from '../run-export.js';
@@ -118,6 +119,10 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
   const startedAt = settings.startedAt ?? Date.now();
   const runId = settings.runId ?? newRunId(new Date(startedAt));
   const requestedMode = settings.mode ?? 'full';
+  // Before anything else: an unsupported scheme must not become a local folder named `postgres:`.
+  assertSupportedLocation(settings.to, '--to');
+  if (settings.state) assertSupportedLocation(settings.state, '--state');
+  if (settings.from) assertSupportedLocation(settings.from, '--from');
   // At start-up, before any request: a policy that hashes without CLERK_ETL_HASH_KEY fails here.
   const policy = settings.pii ? new CompiledPolicy(settings.pii, process.env) : undefined;
   assertPolicyAllowsFormats(policy, settings.formats);
@@ -508,7 +513,7 @@ export async function runExportCommand(settings: ExportSettings, log: Logger, su
       process.stdout.write(`Nothing to do: no user changed since ${outcome.stateBefore?.watermark_iso ?? 'the last run'} (minus the overlap). No files written; the watermark moved to ${outcome.stateAfter?.watermark_iso}.\n`);
       code = EXIT.NOTHING_TO_DO;
     } else {
-      process.stdout.write(summaryText(outcome.result!, settings.to) + '\n');
+      process.stdout.write(redactSecrets(summaryText(outcome.result!, settings.to)) + '\n');
       const m = outcome.result!.manifest;
       code = m.counts.rejected > 0 ? EXIT.REJECTED : m.schema_contract === 'freeze' && m.drift.length > 0 ? EXIT.WARNINGS : EXIT.OK;
       if (code === EXIT.WARNINGS) process.stdout.write(`Schema drift under --schema-contract freeze: ${m.drift.map((d) => `${d.field} (${d.users} users)`).join(', ')}; kept in _extra.\n`);
@@ -519,12 +524,15 @@ export async function runExportCommand(settings: ExportSettings, log: Logger, su
     throw err;
   } finally {
     signals.dispose();
+    // Published, but monitoring that reads the summary would see nothing: a distinct exit code.
+    // A failed run keeps its own code (the log line says the summary is missing too).
+    if (summaryFile && !writeSummaryFile(summaryFile, settings, outcome, failure, code, started, log) && !failure) code = EXIT.SUMMARY_NOT_WRITTEN;
     setExit(code);
-    if (summaryFile) writeSummaryFile(summaryFile, settings, outcome, failure, code, started, log);
   }
 }
 
-function writeSummaryFile(file: string, settings: ExportSettings, outcome: ExportOutcome | undefined, failure: unknown, exitCode: number, started: number, log: Logger): void {
+/** Returns false (after logging why) when the file could not be written. */
+function writeSummaryFile(file: string, settings: ExportSettings, outcome: ExportOutcome | undefined, failure: unknown, exitCode: number, started: number, log: Logger): boolean {
   const m = outcome?.result?.manifest;
   const stats = outcome?.client?.stats;
   const summary = {
@@ -552,9 +560,11 @@ function writeSummaryFile(file: string, settings: ExportSettings, outcome: Expor
     plan: outcome?.plan,
   };
   try {
-    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    makeDirsSync(path.dirname(path.resolve(file)));
     writeFileSync(file, redactSecrets(JSON.stringify(summary, null, 2)) + '\n');
+    return true;
   } catch (err) {
-    log.error('could not write the summary file', { file, error: (err as Error).message });
+    log.error(`could not write the summary file; exit code ${EXIT.SUMMARY_NOT_WRITTEN} if the run itself succeeded`, { file, error: (err as Error).message });
+    return false;
   }
 }

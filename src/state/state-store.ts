@@ -6,7 +6,8 @@ import { EtlError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Destination } from '../load/destination.js';
 import { LocalDestination } from '../load/local-destination.js';
-import { isS3Url } from '../load/open-destination.js';
+import { processAlive } from '../load/publish-journal.js';
+import { assertSupportedLocation, isS3Url } from '../load/open-destination.js';
 import { S3Destination, type S3Options } from '../load/s3-destination.js';
 
 /** What a scheduled export remembers between runs (`--state`). Never holds a secret. */
@@ -58,6 +59,7 @@ export class StateStore {
   private lockVersion?: string;
 
   constructor(stateUrl: string, options: { s3?: S3Options; log?: Logger } = {}) {
+    assertSupportedLocation(stateUrl, '--state');
     this.url = stateUrl;
     if (isS3Url(stateUrl)) {
       const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(stateUrl);
@@ -66,7 +68,8 @@ export class StateStore {
       this.store = new S3Destination(`s3://${m[1]}/${dir === '.' ? '' : dir}`, 'state', options.s3 ?? {}, options.log);
       this.key = path.posix.basename(m[2]!);
     } else {
-      this.store = new LocalDestination(path.dirname(path.resolve(stateUrl)), 'state');
+      // The state, its lock and id lists are the tool's own: owner-only (0600, new folders 0700).
+      this.store = new LocalDestination(path.dirname(path.resolve(stateUrl)), 'state', { privateFiles: true });
       this.key = path.basename(stateUrl);
     }
   }
@@ -157,14 +160,5 @@ export class StateStore {
     const current = await this.store.readSmall(lockKey);
     // Only our own lock: a run that lost it to a takeover must not delete the new holder's.
     if (current && (this.lockVersion === undefined || current.version === this.lockVersion)) await this.store.deleteSmall(lockKey);
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
