@@ -18,6 +18,7 @@ import type { ClerkUser } from '../clerk/types.js';
 import { ALL_TABLES } from '../transform/schema.js';
 import { abortOnSignals, documentDefault, HELP_WITH_DEFAULTS, listOption, loggerFromFlags, nonNegativeInt, positiveInt, type LogFlags } from './common.js';
 import { DEFAULT_RETRY_POLICY } from '../clerk/retry.js';
+import { clerkStatsReport } from '../clerk/stats-report.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../load/export-sink.js';
 import { DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE, type S3Options } from '../load/s3-destination.js';
 import { formatSize } from '../config/size.js';
@@ -214,7 +215,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
         ...(await resolveWorkers(settings)),
         layout: { maxRowsPerFile: settings.maxRowsPerFile, maxFileBytes: settings.maxFileBytes, compress: settings.compress, csvFormulaEscape: settings.csvFormulaEscape },
         onProgress: settings.progress ? (p) => progress.update(p) : undefined,
-        clerkStats: client ? () => ({ ...client!.stats }) : undefined,
+        clerkStats: client ? () => clerkStatsReport(client.stats) : undefined,
       });
     } finally {
       progress.done();
@@ -277,7 +278,7 @@ export function summaryText(result: ExportResult, root: string): string {
     'Rows per table:',
     ...ALL_TABLES.map((t) => `  ${t.name.padEnd(31)} ${fmt(m.counts.rows[t.name]).padStart(12)}`),
   ];
-  if (m.clerk) lines.push(`Clerk API: ${fmt(m.clerk.requests ?? 0)} requests, ${fmt(m.clerk.retries ?? 0)} retries, ${fmt(m.clerk.rateLimited ?? 0)} answered 429.`);
+  if (m.clerk) lines.push(`Clerk API: ${fmt(m.clerk.requests)} requests, ${fmt(m.clerk.retries)} retries, ${fmt(m.clerk.rate_limited_429)} answered 429.`);
   const bytes = m.files.reduce((s, f) => s + f.bytes, 0);
   lines.push(`Files: ${m.files.length} (${(bytes / 1e6).toFixed(1)} MB) under ${root}`);
   lines.push(`Manifest: ${root}/${result.manifestPath}`);
@@ -560,7 +561,7 @@ function writeSummaryFile(file: string, settings: ExportSettings, outcome: Expor
     counts: m?.counts ?? (outcome?.result?.nothingToDo ? { read: 0, written: 0, rejected: 0 } : undefined),
     rejected: m?.counts.rejected,
     deleted: m?.counts.deleted,
-    clerk: stats ? { requests: stats.requests, retries: stats.retries, rate_limited_429: stats.rateLimited, server_errors: stats.serverErrors, network_errors: stats.networkErrors, timeouts: stats.timeouts } : undefined,
+    clerk: stats ? clerkStatsReport(stats) : undefined,
     manifest: m ? `${settings.to}/${outcome!.result!.manifestPath}` : undefined,
     files: m?.files.map((f) => ({ table: f.table, format: f.format, path: f.path, rows: f.rows, bytes: f.bytes })),
     state: settings.state,

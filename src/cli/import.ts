@@ -71,7 +71,7 @@ export function importSummaryText(s: ImportSummary): string {
       ? `Dry run ${s.run_id}: ${fmt(c.read)} records read, ${fmt(c.would_create)} would be created, ${fmt(c.already_done)} already done, ${fmt(c.failed)} would fail. Nothing was sent.`
       : `Import ${s.run_id} finished in ${duration(s.duration_ms / 1000)}: ${fmt(c.read)} records read, ${fmt(c.created)} created${c.recovered ? ` (${fmt(c.recovered)} after an ambiguous answer)` : ''}, ${fmt(c.updated)} updated, ${fmt(c.exists)} already existed, ${fmt(c.already_done)} done by an earlier run, ${fmt(c.failed)} failed.`,
   ];
-  if (!s.dry_run) lines.push(`Throughput: ${s.writes_per_second} writes/s${s.clerk ? `; Clerk API: ${fmt(s.clerk.requests ?? 0)} requests, ${fmt(s.clerk.retries ?? 0)} retries, ${fmt(s.clerk.rateLimited ?? 0)} answered 429` : ''}.`);
+  if (!s.dry_run) lines.push(`Throughput: ${s.writes_per_second} writes/s${s.clerk ? `; Clerk API: ${fmt(s.clerk.requests)} requests, ${fmt(s.clerk.retries)} retries, ${fmt(s.clerk.rate_limited_429)} answered 429` : ''}.`);
   const codes = Object.entries(s.failures_by_code).sort((a, b) => b[1] - a[1]);
   if (codes.length) {
     lines.push('Failures by error code:');

@@ -63,6 +63,35 @@ describe('clerk-etl CLI', () => {
     for (const line of r.stderr.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
   });
 
+  it('the summary file, the manifest and the import summary.json share one vocabulary: status published, snake_case Clerk counters', async () => {
+    const env = { CLERK_SECRET_KEY: emulator.secretKey, CLERK_API_URL: emulator.url };
+    const out = path.join(dir, 'vocabulary');
+    const summaryFile = path.join(dir, 'vocabulary-summary.json');
+    const r = await run(['export', '--to', out, '--format', 'ndjson', '--summary-file', summaryFile, '--log-format', 'json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as Record<string, unknown> & { manifest: string; clerk: Record<string, number> };
+    const manifest = JSON.parse(readFileSync(summary.manifest, 'utf8')) as Record<string, unknown> & { clerk: Record<string, number> };
+    expect(summary.status).toBe('published');
+    expect(manifest.status).toBe('published');
+    const counters = ['requests', 'retries', 'rate_limited_429', 'server_errors', 'network_errors', 'timeouts'];
+    expect(Object.keys(manifest.clerk)).toEqual(counters);
+    expect(summary.clerk).toEqual(manifest.clerk);
+    expect(manifest.clerk.requests).toBeGreaterThan(0);
+    // every key, at any depth, is snake_case
+    const keys = (v: unknown): string[] => (Array.isArray(v) ? v.flatMap(keys) : v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => [k, ...keys(x)]) : []);
+    for (const k of [...keys(summary), ...keys(manifest)]) expect(k).toMatch(/^[a-z0-9_]+$/);
+
+    const file = path.join(dir, 'vocabulary-import.ndjson');
+    writeFileSync(file, JSON.stringify({ ...exampleUsers()[1], id: 'user_vocabulary1', username: 'vocabulary_user', external_id: null }) + '\n');
+    const report = path.join(dir, 'vocabulary-report');
+    const imp = await run(['import', '--from', file, '--report', report, '--log-format', 'json'], env);
+    expect(imp.code, imp.stderr).toBe(0);
+    expect(imp.stdout).toMatch(/Clerk API: \d+ requests, \d+ retries, \d+ answered 429/);
+    const importSummary = JSON.parse(readFileSync(path.join(report, 'summary.json'), 'utf8')) as { clerk: Record<string, number> };
+    expect(Object.keys(importSummary.clerk)).toEqual(counters);
+    expect(importSummary.clerk.requests).toBeGreaterThan(0);
+  });
+
   it('--from a file with invalid records: exit 3, rejects named by line and field, counts reconcile', async () => {
     const [rich, modern] = exampleUsers();
     const file = path.join(dir, 'in.ndjson');
