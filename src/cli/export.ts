@@ -288,7 +288,7 @@ export function summaryText(result: ExportResult, root: string): string {
 
 interface ExportFlags extends LogFlags {
   to: string;
-  format: string;
+  format: string[];
   mode: string;
   from?: string;
   inputFormat: FileFormat;
