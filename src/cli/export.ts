@@ -390,7 +390,7 @@ export function exportCommand(setExit: (code: number) => void): Command {
     .addOption(documentDefault(new Option('--s3-path-style', 'path-style addressing (endpoint/bucket/key), for most S3-compatible stores'), 'off; on for an IP endpoint'))
     .addOption(new Option('--no-s3-path-style', 'override path_style: true from the config file'))
     .addOption(documentDefault(new Option('--s3-sse <mode>', 'server-side encryption').choices(['AES256', 'aws:kms']), 'the bucket default'))
-    .addOption(documentDefault(new Option('--s3-kms-key-id <id>', 'KMS key id or ARN, with --s3-sse aws:kms'), 'the account default key'))
+    .addOption(documentDefault(new Option('--s3-kms-key-id <id>', 'KMS key id or ARN, with --s3-sse aws:kms'), 'the AWS managed key aws/s3'))
     .addOption(documentDefault(new Option('--s3-storage-class <class>', 'e.g. STANDARD_IA, INTELLIGENT_TIERING'), 'the bucket default'))
     .addOption(documentDefault(new Option('--s3-checksums <mode>', 'when_required for servers that mishandle streamed checksums (s3rver)').choices(['when_supported', 'when_required']), 'when_supported'))
     .option('--s3-orphan-grace <minutes>', 'at start, abort multipart uploads of earlier runs (a killed exporter) older than this', nonNegativeInt('--s3-orphan-grace'), 60);
