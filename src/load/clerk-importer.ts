@@ -5,6 +5,7 @@ import pLimit from 'p-limit';
 import type { ClerkClient } from '../clerk/client.js';
 import { isAmbiguous } from '../clerk/client.js';
 import { computeRetryDelay, sleep } from '../clerk/retry.js';
+import { clerkStatsReport, type ClerkStatsReport } from '../clerk/stats-report.js';
 import type { ClerkUser } from '../clerk/types.js';
 import { abortError, EtlError, isEtlError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -70,7 +71,7 @@ export interface ImportSummary {
   not_imported_by_field: Record<string, number>;
   /** Creates (and updates) per second of this run's sending time. */
   writes_per_second: number;
-  clerk?: Record<string, number>;
+  clerk?: ClerkStatsReport;
   stopped?: string;
 }
 
@@ -371,7 +372,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     failures_by_code: failuresByCode,
     not_imported_by_field: notImportedByField,
     writes_per_second: sendingMs > 0 ? Math.round(((counts.created + counts.updated) / (sendingMs / 1000)) * 100) / 100 : 0,
-    ...(options.client ? { clerk: { ...options.client.stats } } : {}),
+    ...(options.client ? { clerk: clerkStatsReport(options.client.stats) } : {}),
     ...(stopped ? { stopped: stopped.message } : {}),
   };
   writeReports(reportDir, summary, journal, dryRunRows, thisRunFailed);
