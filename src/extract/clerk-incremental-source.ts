@@ -1,5 +1,4 @@
 import type { ClerkClient } from '../clerk/client.js';
-import type { ClerkUser } from '../clerk/types.js';
 import { PAGE_LIMIT } from './clerk-api-source.js';
 import type { RunContext, Source, SourceRecord } from './source.js';
 
@@ -49,11 +48,11 @@ export class ClerkIncrementalSource implements Source {
   async *read(ctx: RunContext): AsyncIterable<SourceRecord[]> {
     for (let offset = 0; ; offset += this.step) {
       ctx.signal.throwIfAborted();
-      const page: ClerkUser[] = await this.options.client.listUsers({ order_by: '-updated_at', limit: this.pageSize, offset }, ctx.signal);
+      const page = await this.options.client.listUsersWithText({ order_by: '-updated_at', limit: this.pageSize, offset }, ctx.signal);
       this.pages++;
-      const fresh = page.filter((u) => !(typeof u?.updated_at === 'number' && u.updated_at < this.options.since));
+      const fresh = page.filter(({ user: u }) => !(typeof u?.updated_at === 'number' && u.updated_at < this.options.since));
       ctx.log.debug('page', { order_by: '-updated_at', offset, users: page.length, changed: fresh.length });
-      if (fresh.length) yield fresh.map((u) => ({ value: u, where: `user ${typeof u?.id === 'string' ? u.id : '(no id)'}` }));
+      if (fresh.length) yield fresh.map(({ user: u, text }) => ({ value: u, where: `user ${typeof u?.id === 'string' ? u.id : '(no id)'}`, text }));
       // Newest first: once a page holds an older user, every later page is older still.
       if (page.length < this.pageSize || fresh.length < page.length) return;
     }
