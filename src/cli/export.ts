@@ -35,6 +35,8 @@ export interface ExportSettings {
   formats: FormatName[];
   from?: string;
   inputFormat: FileFormat;
+  /** --from: publish even when the file gives no valid user (otherwise the run fails). */
+  allowEmpty?: boolean;
   apiUrl: string;
   secretKey?: string;
   concurrency: number;
@@ -198,6 +200,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
           ? { previous: previousIds, current: mode === 'incremental' ? () => sweepIds(client!, startedAt, settings.concurrency, signal, log, runId) : undefined }
           : undefined,
         skipWhenEmpty: mode === 'incremental',
+        allowEmpty: settings.allowEmpty,
         policy,
         schemaContract: settings.schemaContract,
         parquet: { rowGroupSize: settings.rowGroupSize, codec: settings.parquetCodec },
@@ -399,6 +402,7 @@ export function exportCommand(setExit: (code: number) => void): Command {
     .addOption(new Option('--csv-formula-escape <on|off>', "prefix ' to CSV cells starting with = + - @ tab CR (OWASP)").choices(['on', 'off']).default('on'))
     .addOption(new Option('--schema-contract <mode>', 'fields the schema does not know: evolve (keep going), freeze (keep going, exit 6), strict (reject those users)').choices(['evolve', 'freeze', 'strict']).default('evolve'))
     .option('--config <file>', 'YAML config file (see config/); flags > config file > environment > defaults')
+    .option('--allow-empty', '--from: publish an empty snapshot when the file holds no valid user (default: fail, exit 1)')
     .action(async (flags: ExportFlags, cmd: Command) => {
       const cfg = flags.config ? await loadConfigFile(flags.config) : undefined;
       const { settings, summaryFile, logFlags } = exportSettingsFrom(cmd, cfg);
@@ -458,6 +462,7 @@ export function exportSettingsFrom(cmd: Command, cfg?: ConfigFile): { settings: 
     detectDeletions: v('detectDeletions', e.detect_deletions),
     lockTtlMinutes: v('lockTtl', e.lock_ttl_minutes),
     dryRun: d<boolean | undefined>('dryRun'),
+    allowEmpty: d<boolean | undefined>('allowEmpty'),
     pii: piiSpec(f<string>('pii') ?? e.pii?.preset, f<string[]>('piiColumn') ?? [], e.pii?.columns, f<string[]>('dropTable') ?? e.pii?.drop_tables),
     csvFormulaEscape: ![false, 'off'].includes(v<string | boolean>('csvFormulaEscape', e.csv_formula_escape)),
     schemaContract: v('schemaContract', e.schema_contract),

@@ -26,6 +26,12 @@ export interface Source {
   readonly description: Record<string, unknown>;
   /** Whether the source may legitimately repeat a user (API windows) — duplicates are then dropped quietly. */
   readonly mayRepeat: boolean;
+  /**
+   * Whether a run that writes no user from this source fails rather than publishing an empty
+   * snapshot: a file with no valid user is an empty or wrong file. Not the API: an instance with
+   * no user is a true snapshot.
+   */
+  readonly requiresUsers?: boolean;
   /** Expected number of users, when the source can tell in advance (progress, reconciliation). */
   total(ctx: RunContext): Promise<number | undefined>;
   read(ctx: RunContext): AsyncIterable<SourceRecord[]>;
