@@ -99,9 +99,11 @@ async function assertNotDashboardCsv(file: string): Promise<void> {
   const fields = line.split(',').map((f) => f.trim().replace(/^"(.*)"$/, '$1'));
   const known = fields.filter((f) => (DASHBOARD_CSV_COLUMNS as readonly string[]).includes(f));
   if (!fields.includes('id') || known.length < 3) return;
+  // `import` reads the dashboard CSV from a plain .csv file only.
+  const csv = file.replace(/\.gz$/i, '');
   throw new EtlError(
     'INPUT_INVALID',
-    `${file} looks like a Clerk dashboard CSV export (header: ${fields.slice(0, 6).join(', ')}${fields.length > 6 ? ', …' : ''}), not Clerk users as JSON. \`export --from\` reads NDJSON or a JSON array of Backend API User objects. To load this CSV into a Clerk instance, use: clerk-etl import --from ${file}`,
+    `${file} looks like a Clerk dashboard CSV export (header: ${fields.slice(0, 6).join(', ')}${fields.length > 6 ? ', …' : ''}), not Clerk users as JSON (NDJSON or a JSON array of Backend API User objects, what \`export --from\` reads). To load this CSV into a Clerk instance, use: clerk-etl import --from ${csv}${csv !== file ? ' (decompress it first)' : ''}`,
   );
 }
 

@@ -60,7 +60,7 @@ describe('inputs that are not users publish nothing', () => {
     await expectRefused(settings(csv, 'csv-workers', { workers: 2 }), /looks like a Clerk dashboard CSV export/);
     const gz = path.join(dir, 'users.csv.gz');
     writeFileSync(gz, gzipSync(readFixture('dashboard-export-sample.csv')));
-    await expectRefused(settings(gz, 'csv-gz'), /looks like a Clerk dashboard CSV export/);
+    await expectRefused(settings(gz, 'csv-gz'), /looks like a Clerk dashboard CSV export.*clerk-etl import --from .*users\.csv \(decompress it first\)/);
   });
 
   describe('a truncated .gz', () => {
