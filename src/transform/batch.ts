@@ -169,6 +169,7 @@ export function rejectRecord(rec: SourceRecord, id: string | null, problems: Arr
     id,
     reason: `${rec.where}${id ? ` (${id})` : ''}: ${describeProblems(problems)}`,
     problems,
-    record: rec.value === undefined ? (rec.text ?? null) : rec.value,
+    // Its text when it could not be parsed, or when the parsed value would change its numbers.
+    record: rec.value === undefined || (rec.text !== undefined && mayLoseNumbers(rec.text)) ? (rec.text ?? null) : rec.value,
   };
 }

@@ -97,6 +97,22 @@ describe('numbers and keys survive an export from a file', () => {
   }
 });
 
+describe('a rejected user keeps its numbers in the rejects file', () => {
+  it('its record is its text when JSON.parse would change a number in it', async () => {
+    const [good, bad] = userTexts();
+    const badText = bad!.replace(/"created_at":\d+/, '"created_at":12345678901234567890');
+    const file = path.join(dir, 'rejects.ndjson');
+    writeFileSync(file, `${good}\n${badText}\n`);
+    const { root, manifest } = await run(new FileSource(file), 'rejects', 0);
+    expect(manifest.counts).toMatchObject({ read: 2, written: 1, rejected: 1 });
+    const rejects = manifest.files.find((f) => f.table === '_rejects')!;
+    const [line] = readFileSync(path.join(root, rejects.path), 'utf8').split('\n');
+    const reject = JSON.parse(line!) as { reason: string; record: unknown };
+    expect(reject.reason).toMatch(/created_at: expected an integer \(Unix ms within ±8\.64e15\), got an integer beyond 2\^53/);
+    expect(reject.record).toBe(badText);
+  });
+});
+
 describe('numbers, keys and bytes survive an export from the Clerk API', () => {
   const texts = userTexts();
   const users = texts.map((t) => JSON.parse(t) as { id: string; created_at: number });
