@@ -14,7 +14,10 @@ export interface SourceRecord {
   value: unknown;
   /** Where it came from, for messages: `line 12`, `record 3`, `user user_…`. */
   where: string;
-  /** The record's text when the source has it (NDJSON line); used by `raw` and the rejects file. */
+  /**
+   * The record's text when the source has it (an NDJSON line; a user's text in a Clerk page): `raw`
+   * writes it, the tables read numbers JSON.parse would change from it, the rejects file keeps it.
+   */
   text?: string;
   /** Why the record could not be parsed; the record is then rejected with this reason. */
   error?: string;
