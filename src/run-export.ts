@@ -109,6 +109,11 @@ export interface ExportOptions {
   /** When the run read no user and found no deletion: publish nothing and report `nothingToDo`. */
   skipWhenEmpty?: boolean;
   /**
+   * Publish even when a source that requires users (a file: `Source.requiresUsers`) gave no valid
+   * user; without it such a run fails with INPUT_INVALID and publishes nothing (`--allow-empty`).
+   */
+  allowEmpty?: boolean;
+  /**
    * Fields the schema does not know (schema drift), always kept in `_extra` and reported:
    * `evolve` goes on; `freeze` goes on but the run ends "with warnings"; `strict` rejects the
    * affected users, naming the field. Default `evolve`.
@@ -144,6 +149,23 @@ export interface ExportResult {
   recent: Array<[string, number]>;
 }
 
+function clip(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n) + '…' : s;
+}
+
+/** Why a run from a file that gave no valid user publishes nothing, and what to do. */
+function noUsers(source: Source, counts: ExportCounts, firstReject: string | undefined): EtlError {
+  const where = typeof source.description.path === 'string' ? source.description.path : 'the input';
+  const what =
+    counts.read === 0
+      ? `${where} holds no user record (it is empty)`
+      : `${where} holds no valid user: ${counts.read} record(s) read, all rejected (first: ${clip(firstReject ?? 'unknown', 300)})`;
+  return new EtlError(
+    'INPUT_INVALID',
+    `${what}. Nothing was published. Check that this is the file you meant (Clerk users as NDJSON or a JSON array; a dashboard CSV is for \`clerk-etl import\`), or pass --allow-empty to publish an empty snapshot anyway.`,
+  );
+}
+
 /**
  * The export: source → validate → flatten → sinks, then publish the files and write the manifest
  * last. On any failure or abort everything the run staged is discarded and no manifest is written.
@@ -167,6 +189,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
   const batchOptions: BatchOptions = { flat: { runId, extractedAt: startedAt }, wantRaw, contract, recentSince: options.recentSince };
   let currentIds: ReadonlySet<string> | undefined;
   let loggedRejects = 0;
+  let firstReject: string | undefined;
   /** Fold one transformed batch into the run's counts, drift and recent list; log its rejects. */
   const addBatch = (out: Omit<BatchResult, 'rows' | 'rawLines'> & { rows: Iterable<[TableName, { length: number }]> }): void => {
     for (const [table, r] of out.rows) counts.rows[table] += r.length;
@@ -176,6 +199,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
     for (const [f, n] of out.drift) drift.set(f, (drift.get(f) ?? 0) + n);
     for (const r of out.recent) recent.push(r);
     for (const r of out.rejected) {
+      firstReject ??= r.reason;
       loggedRejects++;
       if (loggedRejects <= MAX_LOGGED_REJECTS) log.warn('rejected record', { source: r.source, id: r.id, reason: r.reason });
       else if (loggedRejects === MAX_LOGGED_REJECTS + 1) log.warn(`more records rejected; only the first ${MAX_LOGGED_REJECTS} are logged, all are in the rejects file`);
@@ -235,6 +259,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       log.info('nothing to do: no user changed since the last run');
       return { manifest: undefined as unknown as Manifest, manifestPath: '', durationMs: Date.now() - startedAt, nothingToDo: true, seenIds: seen, currentIds, recent };
     }
+    if (source.requiresUsers && counts.written === 0 && !options.allowEmpty) throw noUsers(source, counts, firstReject);
     for (const [field, users] of drift) log.warn('schema drift: a field the schema does not know (kept in _extra)', { field, users, contract });
     const files = [...(pool ? await pool.finish() : []), ...(await mainSink.finish())];
     if (counts.read !== counts.written + counts.rejected) {

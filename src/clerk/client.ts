@@ -1,5 +1,6 @@
 import { EtlError, abortError, registerSecret, type EtlErrorCode } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
+import { jsonArrayElements } from './json-elements.js';
 import { TokenBucket } from './rate-limiter.js';
 import { computeRetryDelay, resolveRetryPolicy, sleep, type RetryPolicy } from './retry.js';
 import { CLERK_API_VERSION, type ClerkErrorBody, type ClerkUser } from './types.js';
@@ -36,6 +37,14 @@ export interface ClerkResponse<T> {
   status: number;
   /** Response headers. */
   headers: Headers;
+  /** The body as received (`raw` keeps each user's text from it). */
+  text: string;
+}
+
+/** A user of a page with its JSON text as Clerk sent it. */
+export interface UserWithText {
+  user: ClerkUser;
+  text: string;
 }
 
 /** Options of {@link ClerkClient}. Validated in the constructor (`CONFIG_INVALID`). */
@@ -303,7 +312,24 @@ export class ClerkClient {
    * body is not an array of objects.
    */
   async listUsers(query: Query = {}, signal?: AbortSignal): Promise<ClerkUser[]> {
-    const { data } = await this.request<unknown>('GET', '/v1/users', { query, signal });
+    return (await this.userPage(query, signal)).users;
+  }
+
+  /**
+   * {@link listUsers}, with each user's JSON text exactly as in Clerk's body (whitespace outside strings
+   * removed when the body spans several lines), so an export can keep Clerk's bytes and numbers.
+   */
+  async listUsersWithText(query: Query = {}, signal?: AbortSignal): Promise<UserWithText[]> {
+    const { users, text } = await this.userPage(query, signal);
+    const texts = jsonArrayElements(text);
+    if (texts?.length !== users.length) {
+      throw new EtlError('INTERNAL', `GET /v1/users: the body's array could not be split into its ${users.length} users (found ${texts?.length ?? 'no array'}).`);
+    }
+    return users.map((user, i) => ({ user, text: texts[i]! }));
+  }
+
+  private async userPage(query: Query, signal: AbortSignal | undefined): Promise<{ users: ClerkUser[]; text: string }> {
+    const { data, text } = await this.request<unknown>('GET', '/v1/users', { query, signal });
     if (!Array.isArray(data)) {
       throw new EtlError(
         'CLERK_BAD_RESPONSE',
@@ -314,7 +340,7 @@ export class ClerkClient {
     if (bad >= 0) {
       throw new EtlError('CLERK_BAD_RESPONSE', `GET /v1/users returned an array whose element ${bad} is ${describeJson(data[bad])}; expected user objects.`);
     }
-    return data as ClerkUser[];
+    return { users: data as ClerkUser[], text };
   }
 
   /** `GET /v1/users/count` with the same filters as {@link listUsers} → `total_count`. */
@@ -436,10 +462,10 @@ export class ClerkClient {
     const { status, headers } = response;
     if (status >= 200 && status < 300) {
       if (text === '' && (status === 204 || status === 205)) {
-        return { ok: true, response: { data: undefined as T, status, headers } };
+        return { ok: true, response: { data: undefined as T, status, headers, text } };
       }
       try {
-        return { ok: true, response: { data: JSON.parse(text) as T, status, headers } };
+        return { ok: true, response: { data: JSON.parse(text) as T, status, headers, text } };
       } catch (err) {
         return {
           ok: false,

@@ -40,6 +40,8 @@ export interface ExportSettings {
   formats: FormatName[];
   from?: string;
   inputFormat: FileFormat;
+  /** --from: publish even when the file gives no valid user (otherwise the run fails). */
+  allowEmpty?: boolean;
   apiUrl: string;
   secretKey?: string;
   concurrency: number;
@@ -221,6 +223,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
           ? { previous: previousIds, current: mode === 'incremental' ? () => sweepIds(client!, startedAt, settings.concurrency, signal, log, runId) : undefined }
           : undefined,
         skipWhenEmpty: mode === 'incremental',
+        allowEmpty: settings.allowEmpty,
         policy,
         schemaContract: settings.schemaContract,
         parquet: { rowGroupSize: settings.rowGroupSize, codec: settings.parquetCodec },
@@ -394,7 +397,8 @@ export function exportCommand(setExit: (code: number) => void): Command {
   command
     .optionsGroup('Source:')
     .addOption(documentDefault(new Option('--from <file>', 'read users from a file (NDJSON or a JSON array of Users, .gz allowed) instead of the API'), 'the Clerk Backend API'))
-    .addOption(new Option('--input-format <format>', 'format of --from').choices(['auto', 'ndjson', 'json-array']).default('auto'));
+    .addOption(new Option('--input-format <format>', 'format of --from').choices(['auto', 'ndjson', 'json-array']).default('auto'))
+    .addOption(documentDefault(new Option('--allow-empty', '--from: publish an empty snapshot when the file holds no valid user'), 'off: such a run fails, exit 1'));
   command
     .optionsGroup('Destination:')
     .option('--to <dir | s3://bucket/prefix>', 'output folder or S3 prefix', './clerk-export')
@@ -501,6 +505,7 @@ export function exportSettingsFrom(cmd: Command, cfg?: ConfigFile): { settings: 
     detectDeletions: v('detectDeletions', e.detect_deletions),
     lockTtlMinutes: v('lockTtl', e.lock_ttl_minutes),
     dryRun: d<boolean | undefined>('dryRun'),
+    allowEmpty: d<boolean | undefined>('allowEmpty'),
     pii: piiSpec(f<string>('pii') ?? e.pii?.preset, f<string[]>('piiColumn') ?? [], e.pii?.columns, f<string[]>('dropTable') ?? e.pii?.drop_tables),
     csvFormulaEscape: ![false, 'off'].includes(v<string | boolean>('csvFormulaEscape', e.csv_formula_escape)),
     schemaContract: v('schemaContract', e.schema_contract),

@@ -1,7 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type { ClerkClient } from '../clerk/client.js';
-import type { ClerkUser } from '../clerk/types.js';
 import { AsyncQueue } from './async-queue.js';
 import type { RunContext, Source, SourceRecord } from './source.js';
 
@@ -120,7 +119,8 @@ export class ClerkApiSource implements Source {
     let cursor: string | undefined;
     for (;;) {
       signal.throwIfAborted();
-      const page: ClerkUser[] = await this.options.client.listUsers(
+      // With each user's text as Clerk sent it: `raw` keeps those bytes, and numbers JSON.parse would change are read from it.
+      const page = await this.options.client.listUsersWithText(
         {
           order_by: '+created_at',
           limit: this.pageSize,
@@ -134,7 +134,7 @@ export class ClerkApiSource implements Source {
       ctx.log.debug('page', { window_from: w.from, window_to: w.to, users: page.length, cursor: cursor ?? null });
       const records: SourceRecord[] = [];
       let pastEnd = false;
-      for (const u of page) {
+      for (const { user: u, text } of page) {
         const created = u?.created_at;
         if (typeof created === 'number') {
           if (created < w.from) continue;
@@ -145,11 +145,11 @@ export class ClerkApiSource implements Source {
         }
         // A user without a numeric created_at cannot be placed in a window: pass it on so that
         // validation rejects it by name rather than dropping it here.
-        records.push({ value: u, where: `user ${typeof u?.id === 'string' ? u.id : '(no id)'}` });
+        records.push({ value: u, where: `user ${typeof u?.id === 'string' ? u.id : '(no id)'}`, text });
       }
       if (records.length) yield records;
       if (page.length < this.pageSize || pastEnd) return;
-      const last = page[page.length - 1]!;
+      const last = page[page.length - 1]!.user;
       if (typeof last?.id !== 'string') return;
       cursor = last.id;
     }

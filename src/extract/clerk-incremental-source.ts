@@ -1,5 +1,4 @@
 import type { ClerkClient } from '../clerk/client.js';
-import type { ClerkUser } from '../clerk/types.js';
 import { EtlError } from '../errors.js';
 import { PAGE_LIMIT } from './clerk-api-source.js';
 import type { RunContext, Source, SourceRecord } from './source.js';
@@ -75,7 +74,8 @@ export class ClerkIncrementalSource implements Source {
     let joined = 0;
     for (;;) {
       ctx.signal.throwIfAborted();
-      const page: ClerkUser[] = await this.options.client.listUsers({ order_by: '-updated_at', limit: this.pageSize, offset }, ctx.signal);
+      const rows = await this.options.client.listUsersWithText({ order_by: '-updated_at', limit: this.pageSize, offset }, ctx.signal);
+      const page = rows.map((r) => r.user);
       this.pages++;
       const stamps = page.map((u) => (typeof u?.updated_at === 'number' ? u.updated_at : undefined)).filter((t): t is number => t !== undefined);
       if (offset > 0 && !(stamps.length > 0 && stamps[0]! > floor)) {
@@ -94,9 +94,9 @@ export class ClerkIncrementalSource implements Source {
         continue;
       }
       joined++;
-      const fresh = page.filter((u) => !(typeof u?.updated_at === 'number' && u.updated_at < since));
+      const fresh = rows.filter(({ user: u }) => !(typeof u?.updated_at === 'number' && u.updated_at < since));
       ctx.log.debug('page', { order_by: '-updated_at', offset, users: page.length, changed: fresh.length });
-      if (fresh.length) yield fresh.map((u) => ({ value: u, where: `user ${typeof u?.id === 'string' ? u.id : '(no id)'}` }));
+      if (fresh.length) yield fresh.map(({ user: u, text }) => ({ value: u, where: `user ${typeof u?.id === 'string' ? u.id : '(no id)'}`, text }));
       // A short page reached the end of the list; a page holding a user older than `since` reached
       // the older users (newest first: every later page is older still).
       if (page.length < this.pageSize) return;

@@ -5,6 +5,7 @@ import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import streamArray from 'stream-json/streamers/stream-array.js';
 import { EtlError } from '../errors.js';
+import { DASHBOARD_CSV_COLUMNS } from '../transform/import-user.js';
 import type { RunContext, Source, SourceRecord } from './source.js';
 import { ndjsonChunks, parseNdjsonChunk, type NdjsonChunk } from './ndjson.js';
 
@@ -21,6 +22,7 @@ export type FileFormat = 'auto' | 'ndjson' | 'json-array';
  */
 export class FileSource implements Source {
   readonly mayRepeat = false;
+  readonly requiresUsers = true;
   readonly description: Record<string, unknown>;
 
   constructor(
@@ -37,25 +39,93 @@ export class FileSource implements Source {
   async *read(ctx: RunContext): AsyncIterable<SourceRecord[]> {
     await assertReadable(this.file);
     const format = this.format === 'auto' ? await detectFormat(this.file) : this.format;
+    if (format === 'ndjson') await assertNotDashboardCsv(this.file);
     this.description.format = format;
     ctx.log.info('reading users from file', { file: this.file, format });
-    if (format === 'json-array') yield* readJsonArray(this.openStream(ctx), ctx);
-    else yield* readNdjson(this.openStream(ctx), ctx);
+    if (format === 'json-array') yield* readJsonArray(this.openStream(ctx), ctx, this.file);
+    else yield* readNdjson(this.openStream(ctx), ctx, this.file);
   }
 
   async ndjsonChunks(ctx: RunContext, minBytes: number): Promise<AsyncIterable<NdjsonChunk> | undefined> {
     await assertReadable(this.file);
     const format = this.format === 'auto' ? await detectFormat(this.file) : this.format;
     if (format !== 'ndjson') return undefined;
+    await assertNotDashboardCsv(this.file);
     this.description.format = format;
     ctx.log.info('reading users from file', { file: this.file, format });
-    return ndjsonChunks(this.openStream(ctx) as AsyncIterable<Buffer>, minBytes);
+    return ndjsonChunks(gzipErrorsNamed(this.openStream(ctx), this.file), minBytes);
   }
 
   private openStream(ctx: RunContext): Readable {
     const raw = createReadStream(this.file, { highWaterMark: 1 << 20, signal: ctx.signal });
     return this.file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
   }
+}
+
+/**
+ * A zlib error of a `.gz` input as a clear error naming the file, or undefined for any other
+ * error. zlib says "unexpected end of file" (Z_BUF_ERROR) when the compressed data stops early.
+ */
+export function gzipInputError(file: string, err: unknown): EtlError | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('Z_')) return undefined;
+  const message = (err as Error).message;
+  const why = code === 'Z_BUF_ERROR' ? 'the .gz is truncated (an interrupted download or copy?)' : 'the file is not valid gzip data';
+  return new EtlError('INPUT_INVALID', `Cannot read ${file}: ${message}: ${why}. Nothing was read past that point; use a complete file.`, { cause: err });
+}
+
+/** The stream's chunks; a zlib error becomes gzipInputError. */
+async function* gzipErrorsNamed(stream: Readable, file: string): AsyncIterable<Buffer> {
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk;
+  } catch (err) {
+    throw gzipInputError(file, err) ?? err;
+  }
+}
+
+/**
+ * `export --from` reads Clerk users as JSON; Clerk's dashboard "Export users" CSV is for `import`.
+ * A file whose first line (after `#` comments) is that CSV's header fails here with that hint,
+ * rather than as one reject per row.
+ */
+async function assertNotDashboardCsv(file: string): Promise<void> {
+  const head = await readHead(file, 64 * 1024);
+  const line = head
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .find((l) => l.trim() !== '' && !l.startsWith('#'));
+  if (line === undefined || /^\s*[[{]/.test(line)) return;
+  const fields = line.split(',').map((f) => f.trim().replace(/^"(.*)"$/, '$1'));
+  const known = fields.filter((f) => (DASHBOARD_CSV_COLUMNS as readonly string[]).includes(f));
+  if (!fields.includes('id') || known.length < 3) return;
+  // `import` reads the dashboard CSV from a plain .csv file only.
+  const csv = file.replace(/\.gz$/i, '');
+  throw new EtlError(
+    'INPUT_INVALID',
+    `${file} looks like a Clerk dashboard CSV export (header: ${fields.slice(0, 6).join(', ')}${fields.length > 6 ? ', …' : ''}), not Clerk users as JSON (NDJSON or a JSON array of Backend API User objects, what \`export --from\` reads). To load this CSV into a Clerk instance, use: clerk-etl import --from ${csv}${csv !== file ? ' (decompress it first)' : ''}`,
+  );
+}
+
+/** Up to `max` first bytes of the file, decompressed when it is a .gz. */
+async function readHead(file: string, max: number): Promise<Buffer> {
+  const stream = createReadStream(file, { end: file.endsWith('.gz') ? undefined : max - 1 });
+  const source = file.endsWith('.gz') ? stream.pipe(createGunzip()) : stream;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= max) break;
+    }
+  } catch (err) {
+    throw gzipInputError(file, err) ?? err;
+  } finally {
+    stream.destroy();
+    source.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, max);
 }
 
 /** A clear usage error for a missing --from file, instead of a stream error later. */
@@ -71,12 +141,16 @@ async function detectFormat(file: string): Promise<'ndjson' | 'json-array'> {
   if (file.endsWith('.gz')) {
     // Peek after decompression.
     const stream = createReadStream(file).pipe(createGunzip());
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const c = firstNonSpace(chunk);
-      if (c !== undefined) {
-        stream.destroy();
-        return c === 0x5b ? 'json-array' : 'ndjson';
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        const c = firstNonSpace(chunk);
+        if (c !== undefined) {
+          stream.destroy();
+          return c === 0x5b ? 'json-array' : 'ndjson';
+        }
       }
+    } catch (err) {
+      throw gzipInputError(file, err) ?? err;
     }
     return 'ndjson';
   }
@@ -108,9 +182,9 @@ function firstNonSpace(buf: Buffer): number | undefined {
 }
 
 /** NDJSON: whole-line chunks, parsed into batches of about BATCH records. */
-async function* readNdjson(stream: Readable, ctx: RunContext): AsyncIterable<SourceRecord[]> {
+async function* readNdjson(stream: Readable, ctx: RunContext, file: string): AsyncIterable<SourceRecord[]> {
   let batch: SourceRecord[] = [];
-  for await (const chunk of ndjsonChunks(stream as AsyncIterable<Buffer>)) {
+  for await (const chunk of ndjsonChunks(gzipErrorsNamed(stream, file))) {
     parseNdjsonChunk(chunk, batch);
     if (batch.length >= BATCH) {
       ctx.signal.throwIfAborted();
@@ -122,7 +196,7 @@ async function* readNdjson(stream: Readable, ctx: RunContext): AsyncIterable<Sou
 }
 
 /** One top-level JSON array of users, streamed element by element. */
-async function* readJsonArray(stream: Readable, ctx: RunContext): AsyncIterable<SourceRecord[]> {
+async function* readJsonArray(stream: Readable, ctx: RunContext, file: string): AsyncIterable<SourceRecord[]> {
   // streamValues:false: values arrive packed, about twice as fast (DEPENDENCIES.md).
   const parsed = stream.pipe(streamArray.withParserAsStream({ streamValues: false }));
   stream.on('error', (err) => parsed.destroy(err));
@@ -141,6 +215,8 @@ async function* readJsonArray(stream: Readable, ctx: RunContext): AsyncIterable<
   } catch (err) {
     if (ctx.signal.aborted) throw err;
     if (err instanceof EtlError) throw err;
+    const gz = gzipInputError(file, err);
+    if (gz) throw gz;
     throw new EtlError('INPUT_INVALID', `The JSON array could not be parsed after ${count ? `record ${count}` : 'its start'}: ${(err as Error).message}`, { cause: err });
   }
   if (batch.length) yield batch;

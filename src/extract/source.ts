@@ -14,7 +14,10 @@ export interface SourceRecord {
   value: unknown;
   /** Where it came from, for messages: `line 12`, `record 3`, `user user_…`. */
   where: string;
-  /** The record's text when the source has it (NDJSON line); used by `raw` and the rejects file. */
+  /**
+   * The record's text when the source has it (an NDJSON line; a user's text in a Clerk page): `raw`
+   * writes it, the tables read numbers JSON.parse would change from it, the rejects file keeps it.
+   */
   text?: string;
   /** Why the record could not be parsed; the record is then rejected with this reason. */
   error?: string;
@@ -26,6 +29,12 @@ export interface Source {
   readonly description: Record<string, unknown>;
   /** Whether the source may legitimately repeat a user (API windows) — duplicates are then dropped quietly. */
   readonly mayRepeat: boolean;
+  /**
+   * Whether a run that writes no user from this source fails rather than publishing an empty
+   * snapshot: a file with no valid user is an empty or wrong file. Not the API: an instance with
+   * no user is a true snapshot.
+   */
+  readonly requiresUsers?: boolean;
   /** Expected number of users, when the source can tell in advance (progress, reconciliation). */
   total(ctx: RunContext): Promise<number | undefined>;
   read(ctx: RunContext): AsyncIterable<SourceRecord[]>;

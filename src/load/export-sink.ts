@@ -27,7 +27,7 @@ export interface RejectedRecord {
   reason: string;
   /** Field-level problems. */
   problems: Array<{ field: string; problem: string }>;
-  /** The record as received: the parsed value, or the raw text when it could not be parsed. */
+  /** The record as received: the parsed value, or the raw text when it could not be parsed or holds numbers JSON.parse would change. */
   record: unknown;
 }
 

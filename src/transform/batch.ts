@@ -4,6 +4,7 @@ import type { RejectedRecord } from '../load/export-sink.js';
 import { emptyRows, flattenUser, unknownFieldPaths, type FlattenContext, type RowsByTable } from './flatten-user.js';
 import { describeProblems, validateUser } from './validate-user.js';
 import { IdSet } from './id-set.js';
+import { mayLoseNumbers, parseExact } from './exact-json.js';
 
 /** What the id gate decided for a record. */
 export const Gate = {
@@ -143,7 +144,10 @@ export function transformBatch(batch: readonly SourceRecord[], ids: ReadonlyArra
           continue;
         }
       }
-      flattenUser(rec.value as ClerkUser, options.flat, rows, unknown.length > 0);
+      // Validated on the JSON.parse value; when the text holds a number JSON.parse changes, the tables
+      // are written from a second, exact parse that keeps that number's text (exact-json.ts).
+      const exact = rec.text !== undefined && mayLoseNumbers(rec.text) ? parseExact(rec.text) : undefined;
+      flattenUser((exact ?? rec.value) as ClerkUser, options.flat, rows, unknown.length > 0, exact !== undefined);
       if (raw !== undefined) rawLines.push(raw);
     } catch (err) {
       // A record that cannot be flattened or serialised (metadata nested thousands of levels deep
@@ -165,6 +169,7 @@ export function rejectRecord(rec: SourceRecord, id: string | null, problems: Arr
     id,
     reason: `${rec.where}${id ? ` (${id})` : ''}: ${describeProblems(problems)}`,
     problems,
-    record: rec.value === undefined ? (rec.text ?? null) : rec.value,
+    // Its text when it could not be parsed, or when the parsed value would change its numbers.
+    record: rec.value === undefined || (rec.text !== undefined && mayLoseNumbers(rec.text)) ? (rec.text ?? null) : rec.value,
   };
 }

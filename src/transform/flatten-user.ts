@@ -1,5 +1,6 @@
 import type { ClerkUser } from '../clerk/types.js';
 import { TABLES, USER, type EntitySpec, type TableName, type TableSchema } from './schema.js';
+import { plainNumber, stringifyExact } from './exact-json.js';
 
 /**
  * A row is an array of values in the order of its table's columns (schema.ts). Values are JS
@@ -26,18 +27,32 @@ interface EntityPlan {
   getters: Getter[];
   known: Set<string>;
   nested: Array<{ key: string; known: Set<string> }>;
+  /** JSON text of a value (the `_extra` column). */
+  json: (v: unknown) => string | null;
 }
 
 function json(v: unknown): string | null {
   return v === undefined || v === null ? null : JSON.stringify(v);
 }
 
-function compileEntity(entity: EntitySpec, skipArrays: boolean): EntityPlan {
+/** json() for a record from parseExact: numbers it kept as text are written as that text. */
+function jsonExact(v: unknown): string | null {
+  return v === undefined || v === null ? null : (stringifyExact(v) ?? null);
+}
+
+/**
+ * `exact`: the plan for a record from parseExact (exact-json.ts). Its JSON columns keep the text of
+ * numbers a double cannot hold; a typed column (validated on the JSON.parse value) gets the number
+ * JSON.parse would have read.
+ */
+function compileEntity(entity: EntitySpec, skipArrays: boolean, exact: boolean): EntityPlan {
   const getters: Getter[] = [];
+  const toJson = exact ? jsonExact : json;
+  const scalar = exact ? plainNumber : (v: unknown): unknown => v;
   for (const f of entity.fields) {
     if (skipArrays && f.kind === 'array') continue;
     const key = f.key;
-    getters.push(f.type === 'json' ? (r) => json(r[key]) : (r) => r[key] ?? null);
+    getters.push(f.type === 'json' ? (r) => toJson(r[key]) : exact ? (r) => scalar(r[key] ?? null) : (r) => r[key] ?? null);
   }
   for (const o of entity.objects) {
     const okey = o.key;
@@ -47,11 +62,11 @@ function compileEntity(entity: EntitySpec, skipArrays: boolean): EntityPlan {
         f.type === 'json'
           ? (r) => {
               const n = r[okey] as Record<string, unknown> | null | undefined;
-              return n ? json(n[key]) : null;
+              return n ? toJson(n[key]) : null;
             }
           : (r) => {
               const n = r[okey] as Record<string, unknown> | null | undefined;
-              return n ? (n[key] ?? null) : null;
+              return n ? scalar(n[key] ?? null) : null;
             },
       );
     }
@@ -60,6 +75,7 @@ function compileEntity(entity: EntitySpec, skipArrays: boolean): EntityPlan {
     getters,
     known: new Set([...entity.fields.map((f) => f.key), ...entity.objects.map((o) => o.key)]),
     nested: entity.objects.map((o) => ({ key: o.key, known: new Set(o.fields.map((f) => f.key)) })),
+    json: toJson,
   };
 }
 
@@ -67,16 +83,24 @@ function compileEntity(entity: EntitySpec, skipArrays: boolean): EntityPlan {
 function extras(rec: Record<string, unknown>, plan: EntityPlan): Record<string, unknown> | null {
   let out: Record<string, unknown> | null = null;
   for (const k in rec) {
-    if (!plan.known.has(k)) (out ??= {})[k] = rec[k];
+    if (!plan.known.has(k)) (out ??= extraObject())[k] = rec[k];
   }
   for (const n of plan.nested) {
     const v = rec[n.key];
     if (typeof v !== 'object' || v === null || Array.isArray(v)) continue;
     for (const k in v as Record<string, unknown>) {
-      if (!n.known.has(k)) (out ??= {})[`${n.key}.${k}`] = (v as Record<string, unknown>)[k];
+      if (!n.known.has(k)) (out ??= extraObject())[`${n.key}.${k}`] = (v as Record<string, unknown>)[k];
     }
   }
   return out;
+}
+
+/**
+ * An object without a prototype: a field named `__proto__` (JSON.parse keeps it as an own key) is
+ * then stored as a key, where on `{}` the assignment would set the prototype and the field vanish.
+ */
+function extraObject(): Record<string, unknown> {
+  return Object.create(null) as Record<string, unknown>;
 }
 
 /** Whether `rec` has a field its plan does not know (what extras() would return, without building it). */
@@ -104,13 +128,18 @@ function userHasExtras(user: Record<string, unknown>): boolean {
   return false;
 }
 
-const USER_PLAN = compileEntity(USER, true);
+const USER_PLAN = compileEntity(USER, true, false);
+const USER_PLAN_EXACT = compileEntity(USER, true, true);
 const PRIMARY_INSERT_AT = USER.fields.filter((f) => f.kind !== 'array').findIndex((f) => f.key === 'primary_web3_wallet_id') + 1;
-const CHILD_PLANS: Array<{ table: TableSchema; array: string; plan: EntityPlan }> = TABLES.filter((t) => t.sourceArray).map((t) => ({
-  table: t,
-  array: t.sourceArray!,
-  plan: compileEntity(t.entity!, false),
-}));
+type ChildPlan = { table: TableSchema; array: string; plan: EntityPlan };
+const childPlans = (exact: boolean): ChildPlan[] =>
+  TABLES.filter((t) => t.sourceArray).map((t) => ({
+    table: t,
+    array: t.sourceArray!,
+    plan: compileEntity(t.entity!, false, exact),
+  }));
+const CHILD_PLANS = childPlans(false);
+const CHILD_PLANS_EXACT = childPlans(true);
 
 function findValue(items: unknown, id: unknown, valueKey: string): unknown {
   if (typeof id !== 'string' || !Array.isArray(items)) return null;
@@ -124,10 +153,12 @@ function findValue(items: unknown, id: unknown, valueKey: string): unknown {
  * Flatten one (validated) user into rows, appended to `out`: one `users` row and one row per
  * element of each of its arrays. Pure apart from appending to `out`.
  * `mayHaveExtras: false` (unknownFieldPaths found none) skips looking for `_extra` fields again.
+ * `exact`: the user comes from parseExact (exact-json.ts) and may hold numbers kept as text.
  */
-export function flattenUser(user: ClerkUser, ctx: FlattenContext, out: RowsByTable, mayHaveExtras = true): void {
+export function flattenUser(user: ClerkUser, ctx: FlattenContext, out: RowsByTable, mayHaveExtras = true, exact = false): void {
   const rec = user as Record<string, unknown>;
-  const g = USER_PLAN.getters;
+  const userPlan = exact ? USER_PLAN_EXACT : USER_PLAN;
+  const g = userPlan.getters;
   const row: Row = new Array(g.length + 6);
   let c = 0;
   for (let i = 0; i < g.length; i++) {
@@ -138,14 +169,14 @@ export function flattenUser(user: ClerkUser, ctx: FlattenContext, out: RowsByTab
     }
     row[c++] = g[i]!(rec);
   }
-  row[c++] = mayHaveExtras ? json(extras(rec, USER_PLAN)) : null;
+  row[c++] = mayHaveExtras ? userPlan.json(extras(rec, userPlan)) : null;
   row[c++] = ctx.runId;
   row[c++] = ctx.extractedAt;
   row.length = c;
   out.get('users')!.push(row);
 
   const userId = user.id;
-  for (const { table, array, plan } of CHILD_PLANS) {
+  for (const { table, array, plan } of exact ? CHILD_PLANS_EXACT : CHILD_PLANS) {
     const items = rec[array];
     if (!Array.isArray(items) || items.length === 0) continue;
     const rows = out.get(table.name)!;
@@ -156,7 +187,7 @@ export function flattenUser(user: ClerkUser, ctx: FlattenContext, out: RowsByTab
       r[1] = p;
       for (let i = 0; i < plan.getters.length; i++) r[i + 2] = plan.getters[i]!(item);
       let k = plan.getters.length + 2;
-      r[k++] = mayHaveExtras ? json(extras(item, plan)) : null;
+      r[k++] = mayHaveExtras ? plan.json(extras(item, plan)) : null;
       r[k++] = ctx.runId;
       r[k++] = ctx.extractedAt;
       rows.push(r);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { flattenUsers, rowToObject, type RowsByTable } from '../../src/transform/flatten-user.js';
 import { TABLES, tableSchema, type TableName } from '../../src/transform/schema.js';
 import { validateUser } from '../../src/transform/validate-user.js';
+import type { ClerkUser } from '../../src/clerk/types.js';
 import { exampleUsers } from '../helpers/examples.js';
 
 const ctx = { runId: 'run1', extractedAt: 1_700_000_000_000 };
@@ -250,5 +251,21 @@ describe('unknownFieldPaths', () => {
       mutate(u);
       expect(unknownFieldPaths(u)).toContain(path);
     }
+  });
+});
+
+describe('a field named __proto__', () => {
+  it('is kept in _extra and reported, at the top level and in an array element (JSON.parse makes it an own key)', async () => {
+    const { unknownFieldPaths } = await import('../../src/transform/flatten-user.js');
+    const { generateUsers } = await import('../../src/emulator/generate.js');
+    const base = generateUsers(20, { seed: 6 }).find((u) => (u.email_addresses as unknown[]).length > 0)!;
+    const text = JSON.stringify(base)
+      .replace(/^\{/, '{"__proto__":{"role":"admin"},')
+      .replace('"email_addresses":[{', '"email_addresses":[{"__proto__":1,');
+    const user = JSON.parse(text) as ClerkUser;
+    expect(unknownFieldPaths(user as Record<string, unknown>)).toEqual(['__proto__', 'email_addresses[].__proto__']);
+    const rows = flattenUsers([user], ctx);
+    expect(objects(rows, 'users')[0]!._extra).toBe('{"__proto__":{"role":"admin"}}');
+    expect(objects(rows, 'user_email_addresses')[0]!._extra).toBe('{"__proto__":1}');
   });
 });
