@@ -42,7 +42,7 @@ export async function executeImport(settings: ImportSettings, log: Logger, signa
   const client = settings.dryRun
     ? undefined
     : clerkClientFrom(settings, log, 'Set it to the secret key (sk_live_… / sk_test_…) of the instance to import into, or use --dry-run to check the file without sending.');
-  const progress = new Progress(log, settings.progress && Boolean(process.stderr.isTTY));
+  const progress = new Progress(log, settings.progress && Boolean(process.stderr.isTTY), undefined, 'failed');
   const runId = newRunId();
   const lock = await lockReportFolder(settings.reportDir, runId, log);
   log.info(settings.dryRun ? 'import dry run started: nothing will be sent' : 'import started', { run_id: runId, from: settings.from, input_format: kind, report: settings.reportDir, on_conflict: settings.onConflict });

@@ -272,9 +272,21 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   try {
     for await (const batch of source.read(ctx)) {
       if (runSignal.aborted) break;
-      counts.read += batch.length;
       const t0 = Date.now();
-      const results = await Promise.allSettled(batch.map((rec) => limit(() => handle(rec).finally(progress))));
+      const results = await Promise.allSettled(
+        batch.map((rec) =>
+          limit(async () => {
+            // Counted when its turn comes: records a stop (signal, --on-conflict fail) leaves unread are not.
+            if (runSignal.aborted) return;
+            counts.read++;
+            try {
+              await handle(rec);
+            } finally {
+              progress();
+            }
+          }),
+        ),
+      );
       sendingMs += Date.now() - t0;
       const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (rejected && !stopped && !signal.aborted) throw rejected.reason;
