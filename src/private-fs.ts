@@ -1,4 +1,5 @@
-import { closeSync, fchmodSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 /**
  * Files and folders the user did not ask to publish (the import's journal and reports; an
@@ -10,10 +11,31 @@ export const PRIVATE_DIR_MODE = 0o700;
 
 /**
  * `mkdir -p` with mode 0700 for every folder it creates. A folder that already exists keeps its
- * mode: it may be the user's (e.g. `--report .`). Returns `dir`.
+ * mode: it may be the user's (e.g. `--report .`). Returns `dir`. The folders are made one by one
+ * from the deepest that exists: Node's `mkdirSync(…, { recursive: true })` spins at 100 % CPU,
+ * never returning, where mkdir answers ENOENT although the parent exists (under `/proc`).
  */
 export function ensurePrivateDir(dir: string): string {
-  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); ; ) {
+    try {
+      statSync(d);
+      break; // exists (a file here makes the mkdir below fail with ENOTDIR, naming it)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    missing.push(d);
+    const up = path.dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d, { mode: PRIVATE_DIR_MODE });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
   return dir;
 }
 

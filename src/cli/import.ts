@@ -82,7 +82,11 @@ export async function executeImport(settings: ImportSettings, log: Logger, signa
  * the lock has no age limit: a lock left by a run on another host is removed by hand.
  */
 async function lockReportFolder(reportDir: string, runId: string, log: Logger): Promise<{ release(): Promise<void> }> {
-  ensurePrivateDir(reportDir);
+  try {
+    ensurePrivateDir(reportDir);
+  } catch (err) {
+    throw new EtlError('SINK_WRITE', `Cannot create the report folder ${reportDir} (--report): ${(err as Error).message}`, { cause: err });
+  }
   // Only the lock of this StateStore is used: `<report>/import` itself is never written.
   const store = new StateStore(path.join(reportDir, 'import'));
   const lockFile = path.join(reportDir, 'import.lock');
