@@ -30,7 +30,7 @@ for (let r = 0; r < runs; r++) {
   const s = await executeImport(settings, silentLogger, new AbortController().signal);
   const secs = (performance.now() - t0) / 1000;
   const again = await executeImport(settings, silentLogger, new AbortController().signal);
-  results.push({ secs, perSec: s.counts.created / secs, created: s.counts.created, failed: s.counts.failed, rateLimited: s.clerk.rateLimited, requests: s.clerk.requests, stored: em.store.size, secondRunCreated: again.counts.created, secondRunDone: again.counts.already_done });
+  results.push({ secs, perSec: s.counts.created / secs, created: s.counts.created, failed: s.counts.failed, rateLimited: s.clerk.rate_limited_429, requests: s.clerk.requests, stored: em.store.size, secondRunCreated: again.counts.created, secondRunDone: again.counts.already_done });
   await em.close();
 }
 rmSync(dir, { recursive: true, force: true });

@@ -68,14 +68,28 @@ export function registerSecret(value: string | undefined): void {
 }
 
 const KEY_PATTERN = /\b(sk|pk)_(live|test)_[A-Za-z0-9_-]{6,}/g;
+/** `scheme://user:password@` (or `scheme://token@`): the credentials part of a URL. Never across a quote or comma (a JSON log line: `"http://x","email":"a@b"`). */
+const URL_CREDENTIALS = /\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@"'<>\\,]+)@/g;
 
-/** Remove every registered secret and anything shaped like a Clerk key from `text`. */
+/**
+ * A URL as it may be shown: `postgres://etl:[REDACTED]@db/x` (a user name alone, without a
+ * password, is a token in many schemes and is hidden too). The one redaction of URLs: used by
+ * {@link redactSecrets}, so every message and log line gets it as well.
+ */
+export function redactUrl(url: string): string {
+  return url.replace(URL_CREDENTIALS, (_m, scheme: string, userinfo: string) => {
+    const colon = userinfo.indexOf(':');
+    return `${scheme}${colon >= 0 ? userinfo.slice(0, colon) + ':' : ''}[REDACTED]@`;
+  });
+}
+
+/** Remove every registered secret, URL credentials and anything shaped like a Clerk key from `text`. */
 export function redactSecrets(text: string): string {
   let out = text;
   for (const secret of registeredSecrets) {
     if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
   }
-  return out.replace(KEY_PATTERN, (_m, kind: string, env: string) => `${kind}_${env}_[REDACTED]`);
+  return redactUrl(out).replace(KEY_PATTERN, (_m, kind: string, env: string) => `${kind}_${env}_[REDACTED]`);
 }
 
 /** Turn an AbortSignal's reason into an ABORTED EtlError (keeps an EtlError reason as is). */

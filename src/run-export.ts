@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ClerkStatsReport } from './clerk/stats-report.js';
 import { createRequire } from 'node:module';
 import { abortError, EtlError } from './errors.js';
 import type { Logger } from './log.js';
@@ -61,7 +62,8 @@ export interface Manifest {
   pii?: PolicyDescription;
   /** Whether CSV cells that look like formulas were neutralised. */
   csv_formula_escape: boolean;
-  status: 'complete';
+  /** Always `published`: a manifest exists only for a published run (the export summary uses the same word). */
+  status: 'published';
   tool: { name: 'clerk-etl'; version: string };
   schema_version: number;
   started_at: string;
@@ -71,7 +73,7 @@ export interface Manifest {
   destination: string;
   formats: FormatName[];
   counts: ExportCounts;
-  clerk?: Record<string, number>;
+  clerk?: ClerkStatsReport;
   files: ManifestFile[];
 }
 
@@ -90,7 +92,7 @@ export interface ExportOptions {
   /** Called after every batch. */
   onProgress?: (p: { read: number; written: number; rejected: number; expected?: number }) => void;
   /** Extra figures for the manifest (the Clerk client's request counters), read at the end. */
-  clerkStats?: () => Record<string, number>;
+  clerkStats?: () => ClerkStatsReport;
   /** `incremental`: the source reads changed users since `window.from`. Default `full`. */
   mode?: 'full' | 'incremental';
   /** The updated_at window an incremental run reads, Unix ms. */
@@ -258,7 +260,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       schema_contract: contract,
       ...(options.policy?.active ? { pii: options.policy.description } : {}),
       csv_formula_escape: options.layout?.csvFormulaEscape ?? true,
-      status: 'complete',
+      status: 'published',
       tool: { name: 'clerk-etl', version: pkg.version },
       schema_version: SCHEMA_VERSION,
       started_at: new Date(startedAt).toISOString(),

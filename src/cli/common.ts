@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { Help, InvalidArgumentError, type Option } from 'commander';
 import { EtlError } from '../errors.js';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
 
@@ -18,6 +18,44 @@ export function nonNegativeInt(name: string) {
     return n;
   };
 }
+
+/**
+ * The one parser of list options (`--format parquet,csv`, `--drop-table a --drop-table b`): each
+ * occurrence may hold a comma-separated list, and repeats add to what came before. The union keeps
+ * the order of first appearance and ignores duplicates. Commander hands the option's default as
+ * `previous` on the first occurrence: a default given here as `initial` is replaced, not extended.
+ */
+export function listOption(initial: readonly string[] = []) {
+  return (value: string, previous: readonly string[] | undefined): string[] => {
+    const base = previous === undefined || previous === initial ? [] : previous;
+    const added = value.split(',').map((s) => s.trim()).filter(Boolean);
+    return [...new Set([...base, ...added])];
+  };
+}
+
+/** Defaults shown in help for options whose default is resolved later (config file, environment, a lower layer). */
+const documentedDefaults = new WeakMap<Option, string>();
+
+/** Show `default: <text>` in help without giving commander a value (it would beat the config file). */
+export function documentDefault<T extends Option>(option: T, text: string): T {
+  documentedDefaults.set(option, text);
+  return option;
+}
+
+/**
+ * Help that shows every option's default the same way: commander's own value (or its description),
+ * else the text given with {@link documentDefault}.
+ */
+export const HELP_WITH_DEFAULTS: Partial<Help> = {
+  optionDescription(option: Option): string {
+    const extra: string[] = [];
+    if (option.argChoices) extra.push(`choices: ${option.argChoices.join(', ')}`);
+    const documented = documentedDefaults.get(option);
+    if (documented !== undefined) extra.push(`default: ${documented}`);
+    else if (option.defaultValue !== undefined && !option.isBoolean() && !option.negate) extra.push(`default: ${option.defaultValueDescription ?? String(option.defaultValue)}`);
+    return extra.length ? `${option.description} (${extra.join('; ')})` : option.description;
+  },
+};
 
 export interface LogFlags {
   logFormat?: 'json' | 'pretty';

@@ -15,6 +15,8 @@ export const EXIT = {
   LOCKED: 5,
   /** Finished and published with warnings: schema drift under --schema-contract freeze. */
   WARNINGS: 6,
+  /** The run finished and published, but the --summary-file could not be written (monitoring would see nothing). */
+  SUMMARY_NOT_WRITTEN: 7,
   /** A temporary failure (rate limit, network, Clerk 5xx) outlasted the retries: run again later. */
   TEMPORARY: 75,
   /** Clerk rejected the secret key. */

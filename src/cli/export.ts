@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { ClerkClient } from '../clerk/client.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { makeDirsSync } from '../private-fs.js';
 import { clerkClientFrom } from './clerk-client-from-settings.js';
 import path from 'node:path';
 import { EtlError, redactSecrets } from '../errors.js';
@@ -8,16 +9,20 @@ import type { Logger } from '../log.js';
 import { ClerkApiSource } from '../extract/clerk-api-source.js';
 import { FileSource, type FileFormat } from '../extract/file-source.js';
 import type { Source } from '../extract/source.js';
-import { openDestination } from '../load/open-destination.js';
+import { assertSupportedLocation, openDestination } from '../load/open-destination.js';
 import { FORMATS, PARQUET_CODECS, type FormatName, type ParquetCodec } from '../load/formats.js';
-import type { S3Options } from '../load/s3-destination.js';
 import { newRunId, runExport, type ExportResult, type SchemaContract } from '../run-export.js';
 import { assertPolicyAllowsFormats, COLUMN_ACTIONS, CompiledPolicy, PII_PRESETS, type ColumnAction, type PiiPolicySpec, type PiiPreset } from '../transform/pii-policy.js';
 import { ClerkIncrementalSource } from '../extract/clerk-incremental-source.js';
-import { StateStore, type RunState } from '../state/state-store.js';
+import { rememberedPairs, StateStore, type RunState } from '../state/state-store.js';
 import type { ClerkUser } from '../clerk/types.js';
 import { ALL_TABLES } from '../transform/schema.js';
-import { abortOnSignals, loggerFromFlags, nonNegativeInt, positiveInt, type LogFlags } from './common.js';
+import { abortOnSignals, documentDefault, HELP_WITH_DEFAULTS, listOption, loggerFromFlags, nonNegativeInt, positiveInt, type LogFlags } from './common.js';
+import { DEFAULT_RETRY_POLICY } from '../clerk/retry.js';
+import { clerkStatsReport } from '../clerk/stats-report.js';
+import { DEFAULT_MAX_FILE_BYTES } from '../load/export-sink.js';
+import { DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE, type S3Options } from '../load/s3-destination.js';
+import { formatSize } from '../config/size.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { loadConfigFile } from '../config/load.js';
 import { flagValue, pick } from '../config/merge.js';
@@ -70,13 +75,20 @@ export interface ExportSettings {
   schemaContract?: SchemaContract;
 }
 
-export function parseFormats(value: string): FormatName[] {
-  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
-  if (list.length === 0) throw new EtlError('USAGE', '--format needs at least one of parquet, csv, ndjson, raw.');
+/** Formats when neither a flag nor the config file names any. */
+export const DEFAULT_FORMATS: readonly FormatName[] = ['parquet'];
+
+/**
+ * `--format` and `export.format`: a comma-separated string or a list (repeated flags), with the
+ * duplicates dropped and the order of first appearance kept.
+ */
+export function parseFormats(value: string | readonly string[]): FormatName[] {
+  const list = [...new Set((typeof value === 'string' ? [value] : value).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean))];
+  if (list.length === 0) throw new EtlError('USAGE', `--format needs at least one of ${FORMATS.join(', ')}.`);
   for (const f of list) {
     if (!(FORMATS as readonly string[]).includes(f)) throw new EtlError('USAGE', `Unknown format "${f}" in --format. Use any of: ${FORMATS.join(', ')}.`);
   }
-  return [...new Set(list)] as FormatName[];
+  return list as FormatName[];
 }
 
 /** `--rate-limit 100` (per 10 s) or `--rate-limit 100/10s`. */
@@ -118,11 +130,20 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
   const startedAt = settings.startedAt ?? Date.now();
   const runId = settings.runId ?? newRunId(new Date(startedAt));
   const requestedMode = settings.mode ?? 'full';
+  // Before anything else: an unsupported scheme must not become a local folder named `postgres:`.
+  assertSupportedLocation(settings.to, '--to');
+  if (settings.state) assertSupportedLocation(settings.state, '--state');
+  if (settings.from) assertSupportedLocation(settings.from, '--from');
   // At start-up, before any request: a policy that hashes without CLERK_ETL_HASH_KEY fails here.
   const policy = settings.pii ? new CompiledPolicy(settings.pii, process.env) : undefined;
   assertPolicyAllowsFormats(policy, settings.formats);
-  if (requestedMode === 'incremental' && !settings.state) throw new EtlError('USAGE', '--mode incremental needs --state <path | s3://…> to remember the watermark between runs.');
   if (settings.from && (requestedMode === 'incremental' || settings.detectDeletions)) throw new EtlError('USAGE', '--mode incremental and --detect-deletions read from the Clerk API; they cannot be used with --from.');
+  // The state's watermark and id list describe the Clerk API reads: a run from a file would move the
+  // watermark past changes it never read, and the next incremental run would skip them.
+  if (settings.from && settings.state) {
+    throw new EtlError('USAGE', `--state (or export.state in the config file) cannot be used with --from ${settings.from}: the state holds the watermark and id list of the Clerk API reads, and a file export would move them. Run file exports without a state.`);
+  }
+  if (requestedMode === 'incremental' && !settings.state) throw new EtlError('USAGE', '--mode incremental needs --state <path | s3://…> to remember the watermark between runs.');
   const client = settings.from
     ? undefined
     : clerkClientFrom(settings, log, 'Set it to the sk_live_… or sk_test_… secret key of the instance to export (Clerk Dashboard → API keys), or export from a file with --from.');
@@ -149,6 +170,8 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
       log.info(modeNote, { state: settings.state });
     }
     const overlapMs = (settings.overlapMinutes ?? DEFAULT_OVERLAP_MINUTES) * 60_000;
+    /** Start of the next run's overlap window: (id, updated_at) pairs from here on are remembered for it. */
+    const recentSince = startedAt - overlapMs;
     const window = mode === 'incremental' ? { from: before!.watermark - overlapMs, to: startedAt } : undefined;
     let source: Source;
     if (settings.from) source = new FileSource(settings.from, settings.inputFormat);
@@ -193,7 +216,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
         mode,
         window,
         alreadyExported,
-        recentSince: stateStore ? startedAt - overlapMs : undefined,
+        recentSince: stateStore ? recentSince : undefined,
         deletions: previousIds
           ? { previous: previousIds, current: mode === 'incremental' ? () => sweepIds(client!, startedAt, settings.concurrency, signal, log, runId) : undefined }
           : undefined,
@@ -204,7 +227,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
         ...(await resolveWorkers(settings)),
         layout: { maxRowsPerFile: settings.maxRowsPerFile, maxFileBytes: settings.maxFileBytes, compress: settings.compress, csvFormulaEscape: settings.csvFormulaEscape },
         onProgress: settings.progress ? (p) => progress.update(p) : undefined,
-        clerkStats: client ? () => ({ ...client!.stats }) : undefined,
+        clerkStats: client ? () => clerkStatsReport(client.stats) : undefined,
       });
     } finally {
       progress.done();
@@ -213,6 +236,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
     if (stateStore) {
       // Only now, after the manifest: a run that failed before this point leaves the watermark where it was.
       const newIds = wantIds ? await stateStore.writeIds(runId, mode === 'full' ? result.seenIds : (result.currentIds ?? result.seenIds)) : undefined;
+      const recent = rememberedPairs(before?.recent, result.recent, recentSince);
       stateAfter = {
         state_version: 1,
         watermark: startedAt,
@@ -220,7 +244,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
         last_run_id: runId,
         last_mode: mode,
         ids: newIds ? { run_id: runId, ...newIds } : before?.ids,
-        ...(result.recent.length <= MAX_RECENT ? { recent: result.recent } : {}),
+        ...(recent.length <= MAX_RECENT ? { recent } : {}),
         updated_at: new Date().toISOString(),
       };
       await stateStore.write(stateAfter, version);
@@ -267,7 +291,7 @@ export function summaryText(result: ExportResult, root: string): string {
     'Rows per table:',
     ...ALL_TABLES.map((t) => `  ${t.name.padEnd(31)} ${fmt(m.counts.rows[t.name]).padStart(12)}`),
   ];
-  if (m.clerk) lines.push(`Clerk API: ${fmt(m.clerk.requests ?? 0)} requests, ${fmt(m.clerk.retries ?? 0)} retries, ${fmt(m.clerk.rateLimited ?? 0)} answered 429.`);
+  if (m.clerk) lines.push(`Clerk API: ${fmt(m.clerk.requests)} requests, ${fmt(m.clerk.retries)} retries, ${fmt(m.clerk.rate_limited_429)} answered 429.`);
   const bytes = m.files.reduce((s, f) => s + f.bytes, 0);
   lines.push(`Files: ${m.files.length} (${(bytes / 1e6).toFixed(1)} MB) under ${root}`);
   lines.push(`Manifest: ${root}/${result.manifestPath}`);
@@ -277,7 +301,7 @@ export function summaryText(result: ExportResult, root: string): string {
 
 interface ExportFlags extends LogFlags {
   to: string;
-  format: string;
+  format: string[];
   mode: string;
   from?: string;
   inputFormat: FileFormat;
@@ -354,52 +378,71 @@ export function parseBytes(value: string): number {
 }
 
 export function exportCommand(setExit: (code: number) => void): Command {
-  return new Command('export')
+  const command = new Command('export')
     .description('Export Clerk users (from the Backend API or a file) to Parquet / CSV / NDJSON / raw files.')
+    .configureHelp(HELP_WITH_DEFAULTS);
+  // Help groups, in the order a user decides things; every option shows its default.
+  command
+    .optionsGroup('General:')
+    .helpOption('-h, --help', 'show this help')
+    .addOption(documentDefault(new Option('--config <file>', 'YAML config file (see config/); flags > config file > environment > defaults'), 'none'))
+    .addOption(documentDefault(new Option('--dry-run', 'print the plan (mode, window, estimated users, destination, formats) and write nothing'), 'off'))
+    .addOption(documentDefault(new Option('--summary-file <path>', 'write the run summary JSON here (also when the run fails)'), 'none'))
+    .addOption(documentDefault(new Option('--log-format <format>', 'log lines on stderr').choices(['json', 'pretty']), 'json when stderr is not a TTY, else pretty'))
+    .addOption(new Option('--log-level <level>', 'debug logs every page').choices(['debug', 'info', 'warn', 'error']).default('info'))
+    .addOption(documentDefault(new Option('--no-progress', 'no progress bar / progress lines'), 'progress on'));
+  command
+    .optionsGroup('Source:')
+    .addOption(documentDefault(new Option('--from <file>', 'read users from a file (NDJSON or a JSON array of Users, .gz allowed) instead of the API'), 'the Clerk Backend API'))
+    .addOption(new Option('--input-format <format>', 'format of --from').choices(['auto', 'ndjson', 'json-array']).default('auto'));
+  command
+    .optionsGroup('Destination:')
     .option('--to <dir | s3://bucket/prefix>', 'output folder or S3 prefix', './clerk-export')
-    .option('--format <list>', `comma-separated formats: ${FORMATS.join(', ')}`, 'parquet')
-    .addOption(new Option('--mode <mode>', 'full: every user; incremental: users changed since the last run (needs --state)').choices(['full', 'incremental']).default('full'))
-    .option('--state <path | s3://…>', 'where the watermark, the id list for deletions and the lock live')
-    .option('--overlap <minutes>', 'incremental: re-read users updated this long before the last watermark', nonNegativeInt('--overlap'), DEFAULT_OVERLAP_MINUTES)
-    .option('--detect-deletions', 'incremental: also sweep every id to find deleted users (full runs with a state always do)')
-    .option('--no-detect-deletions', 'override detect_deletions: true from the config file')
-    .option('--lock-ttl <minutes>', 'take over a lock older than this', positiveInt('--lock-ttl'), DEFAULT_LOCK_TTL_MINUTES)
-    .option('--summary-file <path>', 'write the run summary JSON here (also when the run fails)')
-    .option('--dry-run', 'print the plan (mode, window, estimated users, destination, formats) and write nothing')
-    .option('--from <file>', 'read users from a file (NDJSON or a JSON array of Users, .gz allowed) instead of the API')
-    .addOption(new Option('--input-format <format>', 'format of --from').choices(['auto', 'ndjson', 'json-array']).default('auto'))
-    .option('--api-url <url>', `Clerk Backend API origin (env CLERK_API_URL, default ${DEFAULT_API_URL})`)
-    .option('--concurrency <n>', 'created_at windows paged at the same time', positiveInt('--concurrency'), 4)
-    .option('--rate-limit <n[/Ns]>', 'requests per window (default from the key: sk_live_ 1000/10s, sk_test_ 100/10s)')
-    .option('--request-timeout <ms>', 'timeout of one API request', positiveInt('--request-timeout'))
-    .option('--max-attempts <n>', 'attempts per API request before the run fails', positiveInt('--max-attempts'))
-    .option('--row-group-size <n>', 'Parquet rows per row group (memory per open file)', positiveInt('--row-group-size'))
+    .addOption(documentDefault(new Option('--s3-endpoint <url>', 'S3-compatible endpoint (MinIO, Ceph, R2)'), 'AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else AWS'))
+    .addOption(documentDefault(new Option('--s3-region <region>', 'S3 region'), 'AWS_REGION / the AWS config'))
+    .addOption(documentDefault(new Option('--s3-path-style', 'path-style addressing (endpoint/bucket/key), for most S3-compatible stores'), 'off; on for an IP endpoint'))
+    .addOption(new Option('--no-s3-path-style', 'override path_style: true from the config file'))
+    .addOption(documentDefault(new Option('--s3-sse <mode>', 'server-side encryption').choices(['AES256', 'aws:kms']), 'the bucket default'))
+    .addOption(documentDefault(new Option('--s3-kms-key-id <id>', 'KMS key id or ARN, with --s3-sse aws:kms'), 'the AWS managed key aws/s3'))
+    .addOption(documentDefault(new Option('--s3-storage-class <class>', 'e.g. STANDARD_IA, INTELLIGENT_TIERING'), 'the bucket default'))
+    .addOption(documentDefault(new Option('--s3-checksums <mode>', 'when_required for servers that mishandle streamed checksums (s3rver)').choices(['when_supported', 'when_required']), 'when_supported'))
+    .option('--s3-orphan-grace <minutes>', 'at start, abort multipart uploads of earlier runs (a killed exporter) older than this', nonNegativeInt('--s3-orphan-grace'), 60);
+  command
+    .optionsGroup('Formats and files:')
+    .addOption(new Option('--format <list>', `formats, comma-separated or repeated: ${FORMATS.join(', ')}`).argParser(listOption(DEFAULT_FORMATS)).default(DEFAULT_FORMATS, DEFAULT_FORMATS.join(',')))
     .addOption(new Option('--parquet-codec <codec>', 'Parquet compression').choices([...PARQUET_CODECS]).default('snappy'))
+    .addOption(documentDefault(new Option('--row-group-size <n>', 'Parquet rows per row group at most').argParser(positiveInt('--row-group-size')), '25000'))
     .addOption(new Option('--compress <c>', 'compression of CSV, NDJSON and raw files (.gz)').choices(['gzip', 'none']).default('none'))
-    .option('--max-rows-per-file <n>', 'start a new part after this many rows (default: no limit)', positiveInt('--max-rows-per-file'))
-    .option('--workers <n|auto>', 'transform workers (threads); auto: one per core (up to 4) for files of 32MiB+ and API exports of 20,000+ users; 0: none', parseWorkers, 'auto' as const)
-    .option('--max-file-bytes <size>', 'start a new part at about this size, e.g. 128MiB (default 128MiB)', parseBytes)
-    .option('--s3-endpoint <url>', 'S3-compatible endpoint (MinIO, Ceph, R2); default from AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL')
-    .option('--s3-region <region>', 'default from AWS_REGION / the AWS config')
-    .option('--s3-path-style', 'path-style addressing (endpoint/bucket/key), for most S3-compatible stores')
-    .option('--no-s3-path-style', 'override path_style: true from the config file')
-    .addOption(new Option('--s3-sse <mode>', 'server-side encryption').choices(['AES256', 'aws:kms']))
-    .option('--s3-kms-key-id <id>', 'KMS key id or ARN, with --s3-sse aws:kms')
-    .option('--s3-storage-class <class>', 'e.g. STANDARD_IA, INTELLIGENT_TIERING')
-    .option('--s3-part-size <size>', 'multipart part size (≥ 5MiB; default 8MiB). Memory ≈ open files × part size × (queue size + 1)', parseBytes)
-    .option('--s3-queue-size <n>', 'parts of one file uploaded at once (default 1; every table and format uploads in parallel)', positiveInt('--s3-queue-size'))
-    .option('--s3-orphan-grace <minutes>', 'at start, abort multipart uploads of earlier runs (a killed exporter) older than this', nonNegativeInt('--s3-orphan-grace'), 60)
-    .addOption(new Option('--s3-checksums <mode>', 'when_required for servers that mishandle streamed checksums (s3rver)').choices(['when_supported', 'when_required']))
-    .option('--no-progress', 'no progress bar / progress lines')
-    .addOption(new Option('--log-format <format>', 'json lines (default when stderr is not a TTY) or pretty').choices(['json', 'pretty']))
-    .addOption(new Option('--log-level <level>').choices(['debug', 'info', 'warn', 'error']).default('info'))
-    .addOption(new Option('--pii <preset>', 'column policy preset: none, or analytics (hash identifiers, drop private metadata and password/TOTP fields)').choices([...PII_PRESETS]))
-    .option('--pii-column <table.column=action>', `a column's policy: ${COLUMN_ACTIONS.join('|')} (repeatable)`, collect, [])
-    .option('--drop-table <table>', 'leave a whole table out (repeatable)', collect, [])
+    .addOption(documentDefault(new Option('--max-rows-per-file <n>', 'start a new part after this many rows').argParser(positiveInt('--max-rows-per-file')), 'no limit'))
+    .addOption(documentDefault(new Option('--max-file-bytes <size>', 'start a new part at about this size, e.g. 128MiB').argParser(parseBytes), formatSize(DEFAULT_MAX_FILE_BYTES)));
+  command
+    .optionsGroup('Scheduling (incremental runs):')
+    .addOption(new Option('--mode <mode>', 'full: every user; incremental: users changed since the last run (needs --state)').choices(['full', 'incremental']).default('full'))
+    .addOption(documentDefault(new Option('--state <path | s3://…>', 'where the watermark, the id list for deletions and the lock live'), 'none'))
+    .option('--overlap <minutes>', 'incremental: re-read users updated this long before the last watermark', nonNegativeInt('--overlap'), DEFAULT_OVERLAP_MINUTES)
+    .addOption(documentDefault(new Option('--detect-deletions', 'incremental: also sweep every id to find deleted users (full runs with a state always do)'), 'off'))
+    .addOption(new Option('--no-detect-deletions', 'override detect_deletions: true from the config file'))
+    .option('--lock-ttl <minutes>', 'take over a lock older than this', positiveInt('--lock-ttl'), DEFAULT_LOCK_TTL_MINUTES);
+  command
+    .optionsGroup('Governance:')
+    .addOption(new Option('--pii <preset>', 'column policy preset; analytics: hash identifiers and names, drop free text and secrets (README lists every column)').choices([...PII_PRESETS]).default('none'))
+    .addOption(new Option('--pii-column <table.column=action>', `a column's policy: ${COLUMN_ACTIONS.join('|')} (repeatable)`).argParser(listOption()).default([], 'none'))
+    .addOption(new Option('--drop-table <table>', 'leave a whole table out (repeatable or comma-separated)').argParser(listOption()).default([], 'none'))
     .addOption(new Option('--csv-formula-escape <on|off>', "prefix ' to CSV cells starting with = + - @ tab CR (OWASP)").choices(['on', 'off']).default('on'))
-    .addOption(new Option('--schema-contract <mode>', 'fields the schema does not know: evolve (keep going), freeze (keep going, exit 6), strict (reject those users)').choices(['evolve', 'freeze', 'strict']).default('evolve'))
-    .option('--config <file>', 'YAML config file (see config/); flags > config file > environment > defaults')
-    .action(async (flags: ExportFlags, cmd: Command) => {
+    .addOption(new Option('--schema-contract <mode>', 'fields the schema does not know: evolve (keep going), freeze (keep going, exit 6), strict (reject those users)').choices(['evolve', 'freeze', 'strict']).default('evolve'));
+  command
+    .optionsGroup('Clerk API:')
+    .addOption(documentDefault(new Option('--api-url <url>', 'Clerk Backend API origin'), `CLERK_API_URL, else ${DEFAULT_API_URL}`))
+    .addOption(documentDefault(new Option('--rate-limit <n[/Ns]>', 'requests per window'), 'from the key: sk_live_ 1000/10s, sk_test_ 100/10s'))
+    .addOption(documentDefault(new Option('--request-timeout <ms>', 'timeout of one API request').argParser(positiveInt('--request-timeout')), '30000'))
+    .addOption(documentDefault(new Option('--max-attempts <n>', 'attempts per API request before the run fails').argParser(positiveInt('--max-attempts')), String(DEFAULT_RETRY_POLICY.maxAttempts)));
+  command
+    .optionsGroup('Performance:')
+    .option('--concurrency <n>', 'created_at windows paged at the same time', positiveInt('--concurrency'), 4)
+    .addOption(new Option('--workers <n|auto>', 'transform workers (threads); auto: one per core (up to 4) for files of 32MiB+ and API exports of 20,000+ users; 0: none').argParser(parseWorkers).default('auto' as const))
+    .addOption(documentDefault(new Option('--s3-part-size <size>', 'S3 multipart part size (≥ 5MiB). Memory ≈ open files × part size × (queue size + 1)').argParser(parseBytes), formatSize(DEFAULT_PART_SIZE)))
+    .addOption(documentDefault(new Option('--s3-queue-size <n>', 'parts of one file uploaded at once (every table and format uploads in parallel)').argParser(positiveInt('--s3-queue-size')), String(DEFAULT_QUEUE_SIZE)));
+  return command.action(async (flags: ExportFlags, cmd: Command) => {
       const cfg = flags.config ? await loadConfigFile(flags.config) : undefined;
       const { settings, summaryFile, logFlags } = exportSettingsFrom(cmd, cfg);
       const log = loggerFromFlags(logFlags);
@@ -418,7 +461,7 @@ export function exportSettingsFrom(cmd: Command, cfg?: ConfigFile): { settings: 
   const f = <T>(key: string): T | undefined => flagValue<T>(cmd, key);
   const d = <T>(key: string): T => cmd.getOptionValue(key) as T; // commander's default
   const v = <T>(key: string, fromConfig: T | undefined, fromEnv?: T): T => pick(f<T>(key), fromConfig, fromEnv, d<T>(key)).value;
-  const formatValue = v<string | string[]>('format', e.format);
+  const formatValue = v<string | readonly string[]>('format', e.format);
   const rateLimit = v<string | undefined>('rateLimit', c.rate_limit);
   const s3Flags: ExportFlags = {
     ...(cmd.opts() as ExportFlags),
@@ -434,7 +477,7 @@ export function exportSettingsFrom(cmd: Command, cfg?: ConfigFile): { settings: 
   };
   const settings: ExportSettings = {
     to: v('to', e.to),
-    formats: Array.isArray(formatValue) ? parseFormats(formatValue.join(',')) : parseFormats(formatValue),
+    formats: parseFormats(formatValue),
     from: v('from', e.from),
     inputFormat: v('inputFormat', e.input_format),
     apiUrl: v('apiUrl', c.api_url, process.env.CLERK_API_URL || undefined) ?? DEFAULT_API_URL,
@@ -469,10 +512,6 @@ export function exportSettingsFrom(cmd: Command, cfg?: ConfigFile): { settings: 
   };
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
 /** The PII policy from --pii / --pii-column / --drop-table and the config's export.pii (flags win per column). */
 function piiSpec(preset: string | undefined, columnFlags: string[], configColumns: Record<string, string> | undefined, dropTables: string[] | undefined): PiiPolicySpec | undefined {
   const columns: Record<string, ColumnAction> = { ...(configColumns as Record<string, ColumnAction> | undefined) };
@@ -500,7 +539,7 @@ export async function runExportCommand(settings: ExportSettings, log: Logger, su
       process.stdout.write(`Nothing to do: no user changed since ${outcome.stateBefore?.watermark_iso ?? 'the last run'} (minus the overlap). No files written; the watermark moved to ${outcome.stateAfter?.watermark_iso}.\n`);
       code = EXIT.NOTHING_TO_DO;
     } else {
-      process.stdout.write(summaryText(outcome.result!, settings.to) + '\n');
+      process.stdout.write(redactSecrets(summaryText(outcome.result!, settings.to)) + '\n');
       const m = outcome.result!.manifest;
       code = m.counts.rejected > 0 ? EXIT.REJECTED : m.schema_contract === 'freeze' && m.drift.length > 0 ? EXIT.WARNINGS : EXIT.OK;
       if (code === EXIT.WARNINGS) process.stdout.write(`Schema drift under --schema-contract freeze: ${m.drift.map((d) => `${d.field} (${d.users} users)`).join(', ')}; kept in _extra.\n`);
@@ -511,12 +550,15 @@ export async function runExportCommand(settings: ExportSettings, log: Logger, su
     throw err;
   } finally {
     signals.dispose();
+    // Published, but monitoring that reads the summary would see nothing: a distinct exit code.
+    // A failed run keeps its own code (the log line says the summary is missing too).
+    if (summaryFile && !writeSummaryFile(summaryFile, settings, outcome, failure, code, started, log) && !failure) code = EXIT.SUMMARY_NOT_WRITTEN;
     setExit(code);
-    if (summaryFile) writeSummaryFile(summaryFile, settings, outcome, failure, code, started, log);
   }
 }
 
-function writeSummaryFile(file: string, settings: ExportSettings, outcome: ExportOutcome | undefined, failure: unknown, exitCode: number, started: number, log: Logger): void {
+/** Returns false (after logging why) when the file could not be written. */
+function writeSummaryFile(file: string, settings: ExportSettings, outcome: ExportOutcome | undefined, failure: unknown, exitCode: number, started: number, log: Logger): boolean {
   const m = outcome?.result?.manifest;
   const stats = outcome?.client?.stats;
   const summary = {
@@ -535,7 +577,7 @@ function writeSummaryFile(file: string, settings: ExportSettings, outcome: Expor
     counts: m?.counts ?? (outcome?.result?.nothingToDo ? { read: 0, written: 0, rejected: 0 } : undefined),
     rejected: m?.counts.rejected,
     deleted: m?.counts.deleted,
-    clerk: stats ? { requests: stats.requests, retries: stats.retries, rate_limited_429: stats.rateLimited, server_errors: stats.serverErrors, network_errors: stats.networkErrors, timeouts: stats.timeouts } : undefined,
+    clerk: stats ? clerkStatsReport(stats) : undefined,
     manifest: m ? `${settings.to}/${outcome!.result!.manifestPath}` : undefined,
     files: m?.files.map((f) => ({ table: f.table, format: f.format, path: f.path, rows: f.rows, bytes: f.bytes })),
     state: settings.state,
@@ -544,9 +586,11 @@ function writeSummaryFile(file: string, settings: ExportSettings, outcome: Expor
     plan: outcome?.plan,
   };
   try {
-    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    makeDirsSync(path.dirname(path.resolve(file)));
     writeFileSync(file, redactSecrets(JSON.stringify(summary, null, 2)) + '\n');
+    return true;
   } catch (err) {
-    log.error('could not write the summary file', { file, error: (err as Error).message });
+    log.error(`could not write the summary file; exit code ${EXIT.SUMMARY_NOT_WRITTEN} if the run itself succeeded`, { file, error: (err as Error).message });
+    return false;
   }
 }

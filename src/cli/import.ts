@@ -8,7 +8,8 @@ import { ImportInterruptedError, runImport, type ImportSummary, type OnConflict 
 import type { Logger } from '../log.js';
 import { newRunId } from '../run-export.js';
 import type { ExternalIdMode } from '../transform/import-user.js';
-import { abortOnSignals, loggerFromFlags, positiveInt, type LogFlags } from './common.js';
+import { abortOnSignals, documentDefault, HELP_WITH_DEFAULTS, loggerFromFlags, positiveInt, type LogFlags } from './common.js';
+import { DEFAULT_RETRY_POLICY } from '../clerk/retry.js';
 import { EXIT } from './exit-codes.js';
 import { clerkClientFrom } from './clerk-client-from-settings.js';
 import { loadConfigFile } from '../config/load.js';
@@ -18,6 +19,7 @@ import { duration, fmt, Progress } from './progress.js';
 import { countRecords } from '../extract/count-records.js';
 import { StateStore } from '../state/state-store.js';
 import { ensurePrivateDir } from '../private-fs.js';
+import { assertSupportedLocation } from '../load/open-destination.js';
 
 /** Options of one import, after flags and environment are resolved. */
 export interface ImportSettings {
@@ -51,6 +53,9 @@ export async function executeImport(settings: ImportSettings, log: Logger, signa
   const counting = new AbortController();
   if (settings.progress) void countRecords(settings.from, kind, AbortSignal.any([signal, counting.signal])).then((n) => (expected = n));
   try {
+    // One cheap authenticated read before the first create: a wrong key stops here, with nothing
+    // sent and nothing left `pending` in the journal. A dry run never contacts Clerk (it has no client).
+    if (client) await client.listUsers({ limit: 1 }, signal);
     const summary = await runImport({
       source,
       inputKind: kind,
@@ -65,7 +70,8 @@ export async function executeImport(settings: ImportSettings, log: Logger, signa
       log,
       onProgress: settings.progress ? (p) => progress.update({ read: p.done + p.failed, written: p.done, rejected: p.failed, expected }) : undefined,
     });
-    if (source instanceof ClerkCsvSource) for (const w of source.headerWarnings) log.warn(`dashboard CSV: ${w}`);
+    // The importer reads the file more than once (shared identifiers are checked first): each warning once.
+    if (source instanceof ClerkCsvSource) for (const w of new Set(source.headerWarnings)) log.warn(`dashboard CSV: ${w}`);
     return summary;
   } finally {
     counting.abort();
@@ -82,6 +88,8 @@ export async function executeImport(settings: ImportSettings, log: Logger, signa
  * the lock has no age limit: a lock left by a run on another host is removed by hand.
  */
 async function lockReportFolder(reportDir: string, runId: string, log: Logger): Promise<{ release(): Promise<void> }> {
+  // A local folder only: `s3://…` would put the lock on S3 and the journal in a local folder `s3:`.
+  assertSupportedLocation(reportDir, '--report');
   try {
     ensurePrivateDir(reportDir);
   } catch (err) {
@@ -108,7 +116,7 @@ export function importSummaryText(s: ImportSummary): string {
       ? `Dry run ${s.run_id}: ${fmt(c.read)} records read, ${fmt(c.would_create)} would be created, ${fmt(c.already_done)} already done, ${fmt(c.failed)} would fail. Nothing was sent.`
       : `Import ${s.run_id} ${s.stopped ? 'stopped after' : 'finished in'} ${duration(s.duration_ms / 1000)}: ${fmt(c.read)} records read, ${fmt(c.created)} created${c.recovered ? ` (${fmt(c.recovered)} after an ambiguous answer)` : ''}, ${fmt(c.updated)} updated, ${fmt(c.exists)} already existed, ${fmt(c.already_done)} done by an earlier run, ${fmt(c.failed)} failed.`,
   ];
-  if (!s.dry_run) lines.push(`Throughput: ${s.writes_per_second} writes/s${s.clerk ? `; Clerk API: ${fmt(s.clerk.requests ?? 0)} requests, ${fmt(s.clerk.retries ?? 0)} retries, ${fmt(s.clerk.rateLimited ?? 0)} answered 429` : ''}.`);
+  if (!s.dry_run) lines.push(`Throughput: ${s.writes_per_second} writes/s${s.clerk ? `; Clerk API: ${fmt(s.clerk.requests)} requests, ${fmt(s.clerk.retries)} retries, ${fmt(s.clerk.rate_limited_429)} answered 429` : ''}.`);
   const codes = Object.entries(s.failures_by_code).sort((a, b) => b[1] - a[1]);
   if (codes.length) {
     lines.push('Failures by error code:');
@@ -142,24 +150,40 @@ interface ImportFlags extends LogFlags {
 }
 
 export function importCommand(setExit: (code: number) => void): Command {
-  return new Command('import')
+  const command = new Command('import')
     .description('Create users in Clerk from a file: this tool\'s raw export, any NDJSON / JSON array of Clerk Users, or the dashboard "Export users" CSV.')
-    .option('--from <file>', 'the file to import (required here or as import.from in --config)')
-    .addOption(new Option('--input-format <format>', 'auto: .csv is the dashboard CSV, anything else Clerk User JSON').choices(['auto', 'raw', 'clerk-csv']).default('auto'))
-    .option('--report <dir>', 'reports and the resume journal', './clerk-import-report')
+    .configureHelp(HELP_WITH_DEFAULTS);
+  // Help groups as for export; every option shows its default.
+  command
+    .optionsGroup('General:')
+    .helpOption('-h, --help', 'show this help')
+    .addOption(documentDefault(new Option('--config <file>', 'YAML config file (see config/); flags > config file > environment > defaults'), 'none'))
+    .addOption(documentDefault(new Option('--dry-run', 'read, validate and map every record; send nothing'), 'off'))
+    .addOption(new Option('--no-dry-run', 'send for real, even when the config file says dry_run: true'))
+    .addOption(documentDefault(new Option('--log-format <format>', 'log lines on stderr').choices(['json', 'pretty']), 'json when stderr is not a TTY, else pretty'))
+    .addOption(new Option('--log-level <level>', 'debug logs every request').choices(['debug', 'info', 'warn', 'error']).default('info'))
+    .addOption(documentDefault(new Option('--no-progress', 'no progress bar / progress lines'), 'progress on'));
+  command
+    .optionsGroup('Source:')
+    .option('--from <file>', 'the file to import; required, here or as import.from in --config')
+    .addOption(new Option('--input-format <format>', 'auto: .csv is the dashboard CSV, anything else Clerk User JSON').choices(['auto', 'raw', 'clerk-csv']).default('auto'));
+  command
+    .optionsGroup('Reports and resume:')
+    .option('--report <dir>', 'reports and the resume journal; re-run with the same folder to resume', './clerk-import-report');
+  command
+    .optionsGroup('Mapping and conflicts:')
     .addOption(new Option('--on-conflict <what>', 'when an email, phone, username or external_id already exists').choices(['skip', 'update', 'fail']).default('skip'))
-    .option('--dry-run', 'read, validate and map every record; send nothing')
-    .option('--no-dry-run', 'send for real, even when the config file says dry_run: true')
-    .addOption(new Option('--external-id <mode>', "source: the source's external_id, else its id; id: always the source id; keep: only the source's external_id").choices(['source', 'id', 'keep']).default('source'))
-    .option('--api-url <url>', `Clerk Backend API origin (env CLERK_API_URL, default ${DEFAULT_API_URL})`)
-    .option('--concurrency <n>', 'creates in flight at once (the rate limiter sets the pace)', positiveInt('--concurrency'), 8)
-    .option('--rate-limit <n[/Ns]>', 'requests per window (default from the key: sk_live_ 1000/10s, sk_test_ 100/10s)')
-    .option('--max-attempts <n>', 'attempts per request', positiveInt('--max-attempts'))
-    .option('--request-timeout <ms>', 'timeout of one request', positiveInt('--request-timeout'))
-    .option('--no-progress', 'no progress bar / progress lines')
-    .addOption(new Option('--log-format <format>', 'json lines (default when stderr is not a TTY) or pretty').choices(['json', 'pretty']))
-    .addOption(new Option('--log-level <level>').choices(['debug', 'info', 'warn', 'error']).default('info'))
-    .option('--config <file>', 'YAML config file (see config/); flags > config file > environment > defaults')
+    .addOption(new Option('--external-id <mode>', "source: the source's external_id, else its id; id: always the source id; keep: only the source's external_id").choices(['source', 'id', 'keep']).default('source'));
+  command
+    .optionsGroup('Clerk API:')
+    .addOption(documentDefault(new Option('--api-url <url>', 'Clerk Backend API origin'), `CLERK_API_URL, else ${DEFAULT_API_URL}`))
+    .addOption(documentDefault(new Option('--rate-limit <n[/Ns]>', 'requests per window'), 'from the key: sk_live_ 1000/10s, sk_test_ 100/10s'))
+    .addOption(documentDefault(new Option('--request-timeout <ms>', 'timeout of one request').argParser(positiveInt('--request-timeout')), '30000'))
+    .addOption(documentDefault(new Option('--max-attempts <n>', 'attempts per request').argParser(positiveInt('--max-attempts')), String(DEFAULT_RETRY_POLICY.maxAttempts)));
+  command
+    .optionsGroup('Performance:')
+    .option('--concurrency <n>', 'creates in flight at once (the rate limiter sets the pace)', positiveInt('--concurrency'), 8);
+  return command
     .action(async (flags: ImportFlags, cmd: Command) => {
       const cfg = flags.config ? await loadConfigFile(flags.config) : undefined;
       const i = cfg?.import ?? {};

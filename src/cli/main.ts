@@ -34,6 +34,7 @@ export async function main(argv: string[]): Promise<number> {
 Environment: CLERK_SECRET_KEY (required for the API), CLERK_API_URL (default https://api.clerk.com).
 Exit codes: 0 ok, 1 failed, 2 usage, 3 finished with rejected records, 4 nothing to do (incremental),
             5 another run holds the lock, 6 finished with warnings (schema drift, freeze),
+            7 published, but the summary file could not be written,
             75 temporary failure (retry later), 77 Clerk rejected the key, 130 interrupted.`,
   );
   try {
@@ -41,7 +42,10 @@ Exit codes: 0 ok, 1 failed, 2 usage, 3 finished with rejected records, 4 nothing
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.OK;
+      // `clerk-etl` without a command prints the help to stderr as an error (exitCode 1): a usage
+      // error, so a script that forgot its command fails; `clerk-etl help` asks for it (exitCode 0).
+      if (err.code === 'commander.help') return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
       return EXIT.USAGE;
     }
     if (err instanceof EtlError) {

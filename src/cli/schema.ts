@@ -1,5 +1,9 @@
 import { Command, Option } from 'commander';
-import { SQL_DIALECTS, schemaDdl, type SqlDialect } from '../transform/ddl.js';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { EtlError } from '../errors.js';
+import { ddlLocationProblem, SQL_DIALECTS, schemaDdl, type DdlOptions, type SqlDialect } from '../transform/ddl.js';
+import { ALL_TABLES } from '../transform/schema.js';
 import { schemaJson, schemaMarkdown, schemaSql } from '../transform/schema-render.js';
 
 interface SchemaFlags {
@@ -16,14 +20,17 @@ export function schemaCommand(): Command {
     )
     .addOption(new Option('--format <format>', 'output format (--dialect implies sql)').choices(['md', 'json', 'sql']).default('md'))
     .addOption(new Option('--dialect <dialect>', 'print CREATE EXTERNAL TABLE / VIEW statements for this engine').choices(SQL_DIALECTS))
-    .option('--to <dir | s3://bucket/prefix>', 'with --dialect: where the export was written (same as export --to)', './clerk-export')
+    .option('--to <dir | s3://bucket/prefix>', 'with --dialect: where the export was written (same as export --to; BigQuery: gs://). A local folder gets DDL only for the tables that have Parquet files', './clerk-export')
     .addHelpText('after', '\nExamples:\n  clerk-etl schema --dialect duckdb --to ./clerk-export\n  clerk-etl schema --dialect athena --to s3://my-bucket/clerk')
     .action((flags: SchemaFlags, cmd: Command) => {
       if (flags.dialect && cmd.getOptionValueSource('format') !== 'default' && flags.format !== 'sql') {
         cmd.error(`error: --dialect prints SQL; it cannot be combined with --format ${flags.format}`, { exitCode: 2, code: 'clerk-etl.usage' });
       }
+      // A location the dialect cannot read is named before the files are looked for.
+      const problem = flags.dialect && ddlLocationProblem(flags.dialect, flags.to);
+      if (problem) throw new EtlError('USAGE', problem);
       const text = flags.dialect
-        ? schemaDdl(flags.dialect, flags.to)
+        ? schemaDdl(flags.dialect, flags.to, tablesWithFiles(flags.to))
         : flags.format === 'json'
           ? schemaJson()
           : flags.format === 'sql'
@@ -31,4 +38,25 @@ export function schemaCommand(): Command {
             : schemaMarkdown();
       process.stdout.write(text.endsWith('\n') ? text : text + '\n');
     });
+}
+
+/**
+ * A local export: only the tables that have Parquet files under `<to>/<table>/dt=…/` (a view over a
+ * folder without any fails in DuckDB: "No files found"), and none at all is an error. A remote
+ * location (s3://, gs://) cannot be listed without its credentials: every table.
+ */
+function tablesWithFiles(to: string): DdlOptions {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(to)) return {};
+  const hasParquet = (table: string): boolean => {
+    const dir = path.join(to, table);
+    if (!existsSync(dir)) return false;
+    return readdirSync(dir, { withFileTypes: true }).some((d) => d.isDirectory() && d.name.startsWith('dt=') && readdirSync(path.join(dir, d.name)).some((f) => f.endsWith('.parquet')));
+  };
+  const tables = ALL_TABLES.filter((t) => hasParquet(t.name));
+  if (tables.length === 0) {
+    throw new EtlError('USAGE', `No Parquet files under ${to}/<table>/dt=…/: the DDL reads an export's Parquet files. Run an export with --format parquet to ${to} first, or pass the --to it wrote to.`);
+  }
+  const leftOut = ALL_TABLES.filter((t) => !tables.includes(t)).map((t) => t.name);
+  if (leftOut.length) process.stderr.write(`clerk-etl schema: left out, no Parquet files under ${to}: ${leftOut.join(', ')}\n`);
+  return { tables, leftOut };
 }

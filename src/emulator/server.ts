@@ -64,6 +64,11 @@ export interface EmulatorOptions {
   now?: () => number;
   /** Request log (debug level) and start-up line (info). Default silent. */
   log?: Logger;
+  /**
+   * Called (and awaited) before each authenticated request to a known route is answered: tests use it
+   * to change the users between two page requests (deletions, updates while a client pages).
+   */
+  onRequest?: (request: { method: string; path: string; query: URLSearchParams; store: UserStore }) => void | Promise<void>;
 }
 
 /** Counters since start. */
@@ -443,6 +448,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         return done(errorReply(apiErrors.tooManyRequests(Math.max(1, Math.ceil(wait / 1000)))));
       }
     }
+
+    if (options.onRequest) await options.onRequest({ method, path: url.pathname, query: url.searchParams, store });
 
     const isCreate = method === 'POST' && url.pathname === '/v1/users';
     const fault = match.route.faultable ? faults.next(isCreate, method !== 'GET') : null;

@@ -1,3 +1,4 @@
+import { normalizeIdentifier, type IdentifierKind } from '../clerk/identifiers.js';
 import type { ClerkUser } from '../clerk/types.js';
 
 /**
@@ -59,27 +60,8 @@ export interface UserSecrets {
   has_password: boolean;
 }
 
-/**
- * Identifiers that must be unique across the instance, named by their create parameter.
- * Values are compared normalised (see {@link normalizeIdentifier}).
- */
-export type IdentifierKind = 'email_address' | 'phone_number' | 'username' | 'web3_wallet' | 'external_id';
-
-/**
- * The comparison form of an identifier: email addresses and usernames case-insensitively, Ethereum
- * wallets (`0x…`) case-insensitively (hex digits; the mixed case is only a checksum), the rest exactly.
- */
-export function normalizeIdentifier(kind: IdentifierKind, value: string): string {
-  switch (kind) {
-    case 'email_address':
-    case 'username':
-      return value.toLowerCase();
-    case 'web3_wallet':
-      return /^0x/i.test(value) ? value.toLowerCase() : value;
-    default:
-      return value;
-  }
-}
+// The uniqueness rules are Clerk's, shared with the importer: one place for them.
+export { normalizeIdentifier, type IdentifierKind } from '../clerk/identifiers.js';
 
 /**
  * In-memory users, kept sorted by (created_at, id) ascending: the order `+created_at` lists them in,

@@ -85,17 +85,18 @@ export class ClerkApiSource implements Source {
     )
       .then(async () => {
         // Users whose created_at lies in the future (Clerk's create-user takes any created_at): no
-        // snapshot window ever reaches them, so they are read here rather than never. Users created
-        // during the run have created_at ≤ now and stay with the next run.
-        const now = Date.now();
+        // snapshot window ever reaches them, so they are read here rather than never. This last
+        // window starts exactly where the windows end, at the snapshot, not at "now": a user whose
+        // created_at was still ahead at the snapshot but has passed by now is in neither otherwise.
+        // Users created during the run fall in it too (they are read again by the next run).
         let future = 0;
-        for await (const page of this.pageWindow({ from: now + 1, to: Number.MAX_SAFE_INTEGER }, signal, ctx)) {
+        for await (const page of this.pageWindow({ from: snapshotAt, to: Number.MAX_SAFE_INTEGER }, signal, ctx)) {
           future += page.length;
           await queue.push(page);
         }
         if (future) {
           this.expected = (this.expected ?? 0) + future;
-          ctx.log.warn('users with a created_at in the future were included', { users: future });
+          ctx.log.warn('users with a created_at at or after the run start (in the future, or created during the run) were included', { users: future });
         }
       })
       .then(

@@ -3,15 +3,18 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import type { ClerkClient } from '../clerk/client.js';
 import { isAmbiguous } from '../clerk/client.js';
+import { computeRetryDelay, sleep } from '../clerk/retry.js';
+import { clerkStatsReport, type ClerkStatsReport } from '../clerk/stats-report.js';
 import type { ClerkUser } from '../clerk/types.js';
 import { abortError, EtlError, isEtlError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RunContext, Source, SourceRecord } from '../extract/source.js';
-import { fromClerkUser, fromDashboardRow, toCreateBody, toUpdateBody, type ExternalIdMode, type ImportUser } from '../transform/import-user.js';
-import { isPlainObject, type FieldProblem } from '../transform/validate-user.js';
+import { toCreateBody, toUpdateBody, type ExternalIdMode, type ImportUser } from '../transform/import-user.js';
+import { type FieldProblem } from '../transform/validate-user.js';
 import { ensurePrivateDir, openPrivate, writePrivateFile } from '../private-fs.js';
 import { csvText, escapeFormula } from './formats.js';
 import { DONE_STATES, ImportJournal, type JournalEntry } from './import-journal.js';
+import { findSharedIdentifiers, findThisRecord, mapSourceRecord, type RecordLookup, type SharedIdentifier } from './import-identity.js';
 import { redactRecord } from './redact-record.js';
 
 export type OnConflict = 'skip' | 'update' | 'fail';
@@ -70,7 +73,7 @@ export interface ImportSummary {
   not_imported_by_field: Record<string, number>;
   /** Creates (and updates) per second of this run's sending time. */
   writes_per_second: number;
-  clerk?: Record<string, number>;
+  clerk?: ClerkStatsReport;
   stopped?: string;
 }
 
@@ -108,6 +111,10 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   const stopper = new AbortController();
   const runSignal = AbortSignal.any([signal, stopper.signal]);
   let stopped: EtlError | undefined;
+  /** An unexpected error of one record; it stops the run (see `stopOn`). */
+  let fatal: unknown;
+  /** Records (by `where`) that share an identifier with an earlier record; found before the first request. */
+  let shared: Map<string, SharedIdentifier> = new Map();
   let sendingMs = 0;
   let firstSend = 0;
   const ctx: RunContext = { signal: runSignal, log, runId: options.runId };
@@ -135,14 +142,31 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       record: rec.error !== undefined ? null : (rec.value ?? null),
     });
 
+  /**
+   * The source record the journal maps a Clerk user to. Built from the journal on first need (only
+   * conflicts and ambiguous creates ask). Within this run no two records can match one user: records
+   * that share an identifier are failed before the first request (`shared`).
+   */
+  let clerkIdOwners: Map<string, string> | undefined;
+  const ownerOf = (clerkId: string): string | undefined => {
+    clerkIdOwners ??= new Map([...journal!.entries()].flatMap((e) => (e.clerk_id && DONE_STATES.has(e.state) ? [[e.clerk_id, e.source_id] as const] : [])));
+    return clerkIdOwners.get(clerkId);
+  };
+  /** The Clerk user that provably is this record and that no other record was mapped to, if any. */
+  const lookUp = async (client: ClerkClient, body: Record<string, unknown>, sourceId: string, param?: string): Promise<RecordLookup> => {
+    const found = await findThisRecord(client, body, runSignal, param);
+    if (!found.same) return found;
+    const owner = ownerOf(found.same.id);
+    if (owner !== undefined && owner !== sourceId) return { other: found.same, why: `the journal maps it to source record ${owner}` };
+    clerkIdOwners!.set(found.same.id, sourceId);
+    return found;
+  };
+
   const handle = async (rec: SourceRecord): Promise<void> => {
     if (runSignal.aborted) return;
     // 1. Map the record.
-    let mapped: { user?: ImportUser; problems: FieldProblem[] };
-    if (rec.error !== undefined) mapped = { problems: [{ field: '(record)', problem: rec.error }] };
-    else if (!isPlainObject(rec.value)) mapped = { problems: [{ field: '(record)', problem: 'expected a JSON object' }] };
-    else mapped = options.inputKind === 'clerk-csv' ? fromDashboardRow(rec.value as Record<string, string>) : fromClerkUser(rec.value);
-    const sourceId = mapped.user?.sourceId ?? (isPlainObject(rec.value) && typeof rec.value.id === 'string' ? rec.value.id : null);
+    const mapped = mapSourceRecord(rec, options.inputKind);
+    const sourceId = mapped.sourceId;
     if (!mapped.user) return invalid(rec, sourceId, mapped.problems);
     const user = mapped.user;
     if (seen.has(user.sourceId)) return invalid(rec, user.sourceId, [{ field: 'id', problem: `duplicate source id ${user.sourceId}: an earlier record of this input has it` }]);
@@ -152,6 +176,17 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     if (prior && DONE_STATES.has(prior.state)) {
       counts.already_done++;
       return;
+    }
+    const sharing = shared.get(rec.where);
+    if (sharing && sharing.sourceId === user.sourceId) {
+      return fail({
+        source_id: user.sourceId,
+        where: rec.where,
+        field: sharing.field,
+        code: 'DUPLICATE_IDENTIFIER',
+        message: `${sharing.field} is also on ${sharing.first.where} (source id ${sharing.first.sourceId}), an earlier record of this input. Clerk holds each ${sharing.field} once, so importing both would merge two people: only the earlier one is sent. Fix the input and re-run.`,
+        record: rec.value,
+      });
     }
     const { body, problems } = toCreateBody(user, { externalId: options.externalId });
     if (problems.length) return invalid(rec, user.sourceId, problems);
@@ -166,7 +201,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     if (!firstSend) firstSend = Date.now();
     // 3. A create a killed run left pending may have happened: look before sending.
     if (prior?.state === 'pending') {
-      const found = await findExisting(client, body, runSignal);
+      const found = (await lookUp(client, body, user.sourceId)).same;
       if (found) {
         counts.created++;
         counts.recovered++;
@@ -175,6 +210,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       }
     }
     journal!.record({ source_id: user.sourceId, state: 'pending', where: rec.where });
+    const policy = client.retryPolicy;
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await client.request<ClerkUser>('POST', '/v1/users', { body, signal: runSignal });
@@ -183,27 +219,32 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
         return;
       } catch (err) {
         if (runSignal.aborted) throw err;
-        if (isAmbiguous(err) || (isEtlError(err, 'CLERK_RATE_LIMITED') && attempt < 4)) {
+        // A 429 was already retried by the client, per the one retry policy (--max-attempts).
+        if (isAmbiguous(err)) {
           // The create may have happened: never send it again before looking.
-          const found = isAmbiguous(err) ? await findExisting(client, body, runSignal) : undefined;
+          const found = (await lookUp(client, body, user.sourceId)).same;
           if (found) {
             counts.created++;
             counts.recovered++;
             journal!.record({ source_id: user.sourceId, state: 'created', clerk_id: found.id, where: rec.where, note: 'recovered', not_imported: notImported });
             return;
           }
-          if (attempt < 4) {
-            log.warn('create was ambiguous or rate limited; the user does not exist, sending again', { source_id: user.sourceId, attempt, error: (err as Error).message });
+          // Not created: send again, as often and as spaced out as the retry policy says.
+          if (attempt < policy.maxAttempts) {
+            log.warn('create was ambiguous; the user does not exist, sending again', { source_id: user.sourceId, attempt, max_attempts: policy.maxAttempts, error: (err as Error).message });
+            await sleep(computeRetryDelay(attempt, policy), runSignal);
             continue;
           }
         }
         if (isEtlError(err) && err.clerkCode === 'form_identifier_exists') {
+          // Clerk refused the create: no longer `pending`, so a stop during the lookup below cannot
+          // make a re-run report a user that was already there as created by this import.
+          journal!.record({ source_id: user.sourceId, state: 'failed', where: rec.where, code: 'form_identifier_exists' });
           await conflict(client, rec, user, body, err, notImported);
           return;
         }
         const e = err as EtlError;
-        if (isEtlError(err, 'CLERK_AUTH')) throw err;
-        return fail({
+        fail({
           source_id: user.sourceId,
           where: rec.where,
           code: e.clerkCode ?? e.code ?? 'ERROR',
@@ -213,6 +254,11 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
           field: paramName(e),
           record: rec.value,
         });
+        // 401 (the key) or 403 (e.g. the user quota): Clerk refused the request itself, so this user
+        // was not created (recorded failed, not left pending for a re-run to mistake an existing user
+        // for one this run created), and no other create can succeed either: stop the run.
+        if (stopsTheRun(err)) throw err;
+        return;
       }
     }
   };
@@ -225,28 +271,30 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       stopper.abort(stopped);
       return;
     }
-    const existing = await findExisting(client, body, runSignal, param);
-    // The identifier may belong to a different user (two source users sharing an email): never map
-    // this record to that user, and never overwrite it. Only the same source user (same external_id),
-    // or under `update` a user without an external_id (one that predates the migration), counts.
-    const ours = existing && (existing.external_id === body.external_id || (options.onConflict === 'update' && (existing.external_id ?? null) === null));
-    if (existing && !ours) {
+    // The identifier may belong to someone else (two people sharing an external_id or an email):
+    // never map this record to that user, and never overwrite it. Only a user that provably is this
+    // record counts (see notSameRecord); one Clerk cannot show us fails too, so a re-run tries again.
+    const found = await lookUp(client, body, user.sourceId, param);
+    const existing = found.same;
+    if (!existing) {
+      const holder = found.other
+        ? `another Clerk user (${found.other.id}, external_id ${JSON.stringify(found.other.external_id ?? null)}), not this record: ${found.why}`
+        : 'a Clerk user that a lookup by it does not return';
       fail({
         source_id: user.sourceId,
         where: rec.where,
         field: param,
         code: 'form_identifier_exists',
-        message: `${param ?? 'an identifier'} already belongs to another Clerk user (${existing.id}, external_id ${JSON.stringify(existing.external_id ?? null)}); not created, not merged. ${err.message}`,
+        message: `${param ?? 'an identifier'} already belongs to ${holder}; not created, not merged. ${err.message}`,
         clerk_trace_id: err.traceId,
         status: err.status,
         record: rec.value,
       });
       return;
     }
-    if (options.onConflict === 'skip' || !existing) {
-      if (!existing) log.warn('identifier exists but the user holding it was not found; recorded as exists', { source_id: user.sourceId, field: param });
+    if (options.onConflict === 'skip') {
       counts.exists++;
-      journal!.record({ source_id: user.sourceId, state: 'exists', clerk_id: existing?.id ?? null, where: rec.where, code: 'form_identifier_exists' });
+      journal!.record({ source_id: user.sourceId, state: 'exists', clerk_id: existing.id, where: rec.where, code: 'form_identifier_exists' });
       return;
     }
     try {
@@ -261,7 +309,31 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       if (runSignal.aborted) throw e;
       const ee = e as EtlError;
       fail({ source_id: user.sourceId, where: rec.where, code: ee.clerkCode ?? ee.code, message: `update of existing user ${existing.id} failed: ${ee.message}`, clerk_trace_id: ee.traceId, status: ee.status, field: paramName(ee), record: rec.value });
+      if (stopsTheRun(e)) throw e;
     }
+  };
+
+  /**
+   * An error that escapes a record stops the whole run at once: requests in flight are aborted (their
+   * creates stay `pending`, looked up on the re-run) and queued records never start. A 401/403 is a
+   * stop with reports written; anything else is rethrown after the batch settles.
+   */
+  const stopOn = (err: unknown, rec: SourceRecord): never => {
+    if (!runSignal.aborted) {
+      if (stopsTheRun(err)) {
+        stopped = new EtlError(err.code, `${err.message} The import stopped at ${rec.where} and sent nothing more; what was done is in the journal.`, {
+          status: err.status,
+          clerkCode: err.clerkCode,
+          traceId: err.traceId,
+          cause: err,
+        });
+        stopper.abort(stopped);
+      } else {
+        fatal = err;
+        stopper.abort(err);
+      }
+    }
+    throw err;
   };
 
   // After every record, not every batch: a batch of 1,000 creates at Clerk's development limit
@@ -270,17 +342,27 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     options.onProgress?.({ read: counts.read, done: counts.created + counts.updated + counts.exists + counts.already_done + counts.would_create, failed: counts.failed });
   let failure: { error: unknown } | undefined;
   try {
+    const checking = Date.now();
+    shared = await findSharedIdentifiers(source, ctx, { inputKind: options.inputKind, externalId: options.externalId });
+    log.info('input checked for records that share an identifier', { shared: shared.size, ms: Date.now() - checking });
+    if (shared.size) {
+      log.warn(`${shared.size} record(s) share an identifier with an earlier record of the input; they will fail, nothing of them is sent`, {
+        first: [...shared].slice(0, 5).map(([where, s]) => `${where} (${s.sourceId}): ${s.field} also on ${s.first.where} (${s.first.sourceId})`),
+      });
+    }
     for await (const batch of source.read(ctx)) {
       if (runSignal.aborted) break;
       const t0 = Date.now();
       const results = await Promise.allSettled(
         batch.map((rec) =>
           limit(async () => {
-            // Counted when its turn comes: records a stop (signal, --on-conflict fail) leaves unread are not.
+            // Counted when its turn comes: records a stop (signal, 401/403, --on-conflict fail) leaves unread are not.
             if (runSignal.aborted) return;
             counts.read++;
             try {
               await handle(rec);
+            } catch (err) {
+              stopOn(err, rec);
             } finally {
               progress();
             }
@@ -289,7 +371,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       );
       sendingMs += Date.now() - t0;
       const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (rejected && !stopped && !signal.aborted) throw rejected.reason;
+      if (rejected && !stopped && !signal.aborted) throw fatal ?? rejected.reason;
       if (stopped) break;
     }
   } catch (err) {
@@ -314,7 +396,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     failures_by_code: failuresByCode,
     not_imported_by_field: notImportedByField,
     writes_per_second: sendingMs > 0 ? Math.round(((counts.created + counts.updated) / (sendingMs / 1000)) * 100) / 100 : 0,
-    ...(options.client ? { clerk: { ...options.client.stats } } : {}),
+    ...(options.client ? { clerk: clerkStatsReport(options.client.stats) } : {}),
     ...(stopped ? { stopped: stopped.message } : {}),
   };
   // Whatever ended the run, the id map and the summary say what it did (the journal has it all).
@@ -361,25 +443,11 @@ function paramName(err: EtlError): string | undefined {
 }
 
 /**
- * The user a create may already have made, or that holds a conflicting identifier: by external_id
- * first (this tool sets it), then by the identifier Clerk named.
+ * Errors after which no request of the run can succeed: 401 (Clerk rejected the key) and 403 (the
+ * key may not do this, or the instance is at its user quota: `user_quota_exceeded`).
  */
-async function findExisting(client: ClerkClient, body: Record<string, unknown>, signal: AbortSignal, param?: string): Promise<ClerkUser | undefined> {
-  const first = (v: unknown): string | undefined => (Array.isArray(v) ? (v[0] as string | undefined) : typeof v === 'string' ? v : undefined);
-  const tries: Array<Record<string, string[]>> = [];
-  if (typeof body.external_id === 'string') tries.push({ external_id: ['+' + body.external_id] });
-  const byParam: Record<string, string | undefined> = {
-    email_address: first(body.email_address),
-    phone_number: first(body.phone_number),
-    username: first(body.username),
-    web3_wallet: first(body.web3_wallet),
-  };
-  if (param && byParam[param]) tries.push({ [param]: [byParam[param]!] });
-  for (const q of tries) {
-    const users = await client.listUsers({ ...q, limit: 2 }, signal);
-    if (users.length) return users[0];
-  }
-  return undefined;
+function stopsTheRun(err: unknown): err is EtlError {
+  return isEtlError(err, 'CLERK_AUTH') || (isEtlError(err) && err.status === 403);
 }
 
 function writeReports(

@@ -47,9 +47,15 @@ export interface Destination {
   createFile(relPath: string, options?: FileOptions): OutputFile;
   /** Make every staged file visible at its final path. */
   publish(signal?: AbortSignal): Promise<void>;
-  /** Write a small object directly (atomically) at its final path: the manifest. */
+  /**
+   * Write a small object directly (atomically) at its final path: the manifest, the run's last
+   * write. After it the run's publish journal (`_pending/<run_id>.json`) is removed.
+   */
   writeSmallFile(relPath: string, content: string): Promise<WrittenFile>;
-  /** Delete everything the run staged or published, and abort uploads in flight; used on failure and abort. */
+  /**
+   * Delete everything the run staged or published, and abort uploads in flight; used on failure and
+   * abort. The publish journal is removed only once that succeeded, so the next run finishes the job.
+   */
   discard(): Promise<void>;
   /** Read a small object; null when it does not exist. */
   readSmall(relPath: string): Promise<SmallObject | null>;

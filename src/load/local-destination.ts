@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { link, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { link, open, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
+import { makeDirs, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../private-fs.js';
+import { abandonedBecause, JournalWriter, journalPath, parseJournal, PENDING_DIR, RUN_ID, runIdOfJournal } from './publish-journal.js';
+import { EtlError } from '../errors.js';
 import {
   HashingCounter,
   writtenFileOf,
@@ -14,10 +17,20 @@ import {
   type WrittenFile,
 } from './destination.js';
 
+export interface LocalDestinationOptions {
+  /**
+   * Small objects (state, lock, id lists) are the tool's own, not an export: files 0600 and the
+   * folders created for them 0700. Default false: files follow the umask (0644 under 022).
+   */
+  privateFiles?: boolean;
+}
+
 /**
  * A local directory. Files are written under `<root>/_staging/<runId>/` and renamed into place
  * at publish (same filesystem, so each rename is atomic); readers that glob the table folders
  * never see a half-written file, and `_`-prefixed folders are ignored by Hive-style readers.
+ * Before the first rename the publish journal (`_pending/<run_id>.json`) lists every final path,
+ * so a run killed halfway through publishing is swept by the next one.
  */
 export class LocalDestination implements Destination {
   readonly url: string;
@@ -26,11 +39,24 @@ export class LocalDestination implements Destination {
   private readonly staged: string[] = [];
   private readonly published: string[] = [];
   private readonly open = new Set<WriteStream>();
+  private readonly journal: JournalWriter;
+  private readonly privateFiles: boolean;
 
-  constructor(root: string, runId: string) {
+  constructor(root: string, private readonly runId: string, options: LocalDestinationOptions = {}) {
     this.root = path.resolve(root);
     this.url = this.root;
     this.stagingDir = path.join(this.root, '_staging', runId);
+    this.privateFiles = options.privateFiles ?? false;
+    this.journal = new JournalWriter(
+      runId,
+      (content) => this.writeAtomic(journalPath(runId), content, undefined, true).then(() => undefined),
+      () => this.removeJournal(runId),
+    );
+  }
+
+  /** Write the journal naming this run (no file yet): its staging folder is known to be live. */
+  async begin(): Promise<void> {
+    await this.journal.add();
   }
 
   createFile(relPath: string): OutputFile {
@@ -41,9 +67,12 @@ export class LocalDestination implements Destination {
     let failure: Error | undefined;
     const ensure = async (): Promise<WriteStream> => {
       if (stream) return stream;
-      await mkdir(path.dirname(staged), { recursive: true }).catch((err: unknown) => {
-        throw sinkError(`create the folder for ${relPath}`, err);
-      });
+      // Staging, which nobody else needs to read, owner-only; the files inside become the exports.
+      await makeDirs(this.stagingDir, PRIVATE_DIR_MODE)
+        .then(() => makeDirs(path.dirname(staged)))
+        .catch((err: unknown) => {
+          throw sinkError(`create the folder for ${relPath}`, err);
+        });
       // Writing a row group waits for the disk only when 1 MiB is already queued (default 16 KiB).
       stream = createWriteStream(staged, { highWaterMark: 1 << 20 });
       this.open.add(stream);
@@ -83,23 +112,29 @@ export class LocalDestination implements Destination {
   }
 
   async publish(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    // Every final path on disk before the first one is taken: a kill from here on is swept by the next run.
+    await this.journal.add(...this.staged);
     for (const rel of this.staged) {
       signal?.throwIfAborted();
       const target = path.join(this.root, rel);
       try {
-        await mkdir(path.dirname(target), { recursive: true });
+        await makeDirs(path.dirname(target));
         await rename(path.join(this.stagingDir, rel), target);
       } catch (err) {
         throw sinkError(`publish ${rel}`, err);
       }
       this.published.push(rel);
+      await testPauseAfterPublishing(this.published.length);
     }
     await rm(this.stagingDir, { recursive: true, force: true });
     await rmdir(path.dirname(this.stagingDir)).catch(() => undefined);
   }
 
+  /** Writes the manifest, the run's last write; then the publish journal has served. */
   async writeSmallFile(relPath: string, content: string): Promise<WrittenFile> {
     await this.writeSmall(relPath, content);
+    await this.journal.clear();
     return writtenFileOf(relPath, content);
   }
 
@@ -109,31 +144,71 @@ export class LocalDestination implements Destination {
     await rm(this.stagingDir, { recursive: true, force: true });
     await rmdir(path.dirname(this.stagingDir)).catch(() => undefined);
     for (const rel of this.published) await rm(path.join(this.root, rel), { force: true });
+    await this.journal.clear();
+  }
+
+  private async removeJournal(runId: string): Promise<void> {
+    await rm(path.join(this.root, journalPath(runId)), { force: true });
+    await rmdir(path.join(this.root, PENDING_DIR)).catch(() => undefined);
   }
 
   /**
-   * Remove `_staging/<run_id>` folders of other runs that started more than `graceMs` ago: what a
-   * killed run (SIGKILL, power loss) left. Readers never saw them; this only frees the space.
+   * Clean up after earlier runs that were killed (SIGKILL, power loss), before this one starts:
+   *
+   * - a publish journal without a manifest whose run is over (its process gone from this host, or
+   *   last written more than `graceMs` ago elsewhere): the files it lists (published before the
+   *   kill, visible to folder globs), its staging folder and the journal are deleted;
+   * - a journal whose manifest exists (killed just after it): only the journal is deleted;
+   * - a `_staging/<run_id>` folder without a journal, of a run started more than `graceMs` ago.
+   *
+   * Never this run's own, never a live run's. Returns what was removed.
    */
-  async sweepStaleStaging(graceMs: number, log?: { warn(msg: string, fields?: Record<string, unknown>): void }): Promise<number> {
-    const root = path.dirname(this.stagingDir);
-    let names: string[];
-    try {
-      names = await readdir(root);
-    } catch {
-      return 0;
+  async sweepAbandonedRuns(graceMs: number, log?: { warn(msg: string, fields?: Record<string, unknown>): void }): Promise<{ runs: number; files: number; staging: number }> {
+    const out = { runs: 0, files: 0, staging: 0 };
+    const live = new Set<string>();
+    const pendingDir = path.join(this.root, PENDING_DIR);
+    for (const name of await readdir(pendingDir).catch(() => [] as string[])) {
+      const runId = runIdOfJournal(name);
+      if (!runId || runId === this.runId) continue;
+      const j = parseJournal(await readFile(path.join(pendingDir, name), 'utf8').catch(() => ''));
+      if (!j || j.run_id !== runId) continue;
+      const manifest = await this.readSmall(`_manifests/${runId}.json`).catch(() => null);
+      if (manifest) {
+        await this.removeJournal(runId);
+        continue;
+      }
+      const why = abandonedBecause(j, graceMs);
+      if (!why) {
+        live.add(runId);
+        continue;
+      }
+      let files = 0;
+      for (const rel of j.files) {
+        const target = path.join(this.root, rel);
+        if (await rm(target).then(() => true, () => false)) files++;
+      }
+      const staged = await rm(path.join(this.root, '_staging', runId), { recursive: true }).then(() => true, () => false);
+      await this.removeJournal(runId);
+      log?.warn('swept the output of an earlier run that was killed before its manifest', { run_id: runId, host: j.host, pid: j.pid, reason: why, published_files_removed: files, staging_removed: staged });
+      out.runs++;
+      out.files += files;
+      if (staged) out.staging++;
     }
-    let removed = 0;
-    for (const name of names) {
-      const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-[0-9a-f]{6}$/.exec(name);
-      if (!m || path.join(root, name) === this.stagingDir) continue;
+    const stagingRoot = path.dirname(this.stagingDir);
+    let swept = 0;
+    for (const name of await readdir(stagingRoot).catch(() => [] as string[])) {
+      if (!RUN_ID.test(name) || name === this.runId || live.has(name)) continue;
+      if (await readFile(path.join(pendingDir, `${name}.json`)).then(() => true, () => false)) continue; // a journal we could not judge
+      const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z/.exec(name)!;
       const started = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!, +m[7]!);
       if (Date.now() - started < graceMs) continue;
-      await rm(path.join(root, name), { recursive: true, force: true });
-      removed++;
+      await rm(path.join(stagingRoot, name), { recursive: true, force: true });
+      swept++;
     }
-    if (removed) log?.warn('removed the staging folders of earlier runs that did not finish', { count: removed });
-    return removed;
+    if (swept) log?.warn('removed the staging folders of earlier runs that did not finish', { count: swept });
+    out.staging += swept;
+    await rmdir(stagingRoot).catch(() => undefined);
+    return out;
   }
 
   async readSmall(relPath: string): Promise<SmallObject | null> {
@@ -152,11 +227,28 @@ export class LocalDestination implements Destination {
    * concurrent writer on a local disk; the lock that guards it is created with `ifAbsent`.
    */
   async writeSmall(relPath: string, content: string, condition?: WriteCondition): Promise<boolean> {
+    return this.writeAtomic(relPath, content, condition, this.privateFiles);
+  }
+
+  /** {@link writeSmall}, owner-only (`priv`: file 0600, new folders 0700) or following the umask. Fsynced before it is renamed into place. */
+  private async writeAtomic(relPath: string, content: string, condition: WriteCondition | undefined, priv: boolean): Promise<boolean> {
     const target = path.join(this.root, relPath);
     const tmp = `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     try {
-      await mkdir(path.dirname(target), { recursive: true });
-      await writeFile(tmp, content, 'utf8');
+      // An export root keeps the default mode; a state folder and `_pending` are owner-only.
+      const dirMode = (p: boolean): number | undefined => (p ? PRIVATE_DIR_MODE : undefined);
+      await makeDirs(this.root, dirMode(this.privateFiles))
+        .then(() => makeDirs(path.dirname(target), dirMode(priv)))
+        .catch((err: unknown) => {
+          throw sinkError(`create the folder for ${relPath}`, err);
+        });
+      const fh = await open(tmp, 'wx', priv ? PRIVATE_FILE_MODE : 0o666);
+      try {
+        await fh.writeFile(content, 'utf8');
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
       if (condition && 'ifAbsent' in condition) {
         try {
           await link(tmp, target);
@@ -173,15 +265,29 @@ export class LocalDestination implements Destination {
       await rename(tmp, target);
       return true;
     } catch (err) {
+      if (err instanceof EtlError) throw err;
       throw sinkError(`write ${relPath}`, err);
     } finally {
-      await rm(tmp, { force: true });
+      // Gone already after a rename; ENOTDIR when the folder could not even be made.
+      await rm(tmp, { force: true }).catch(() => undefined);
     }
   }
 
   async deleteSmall(relPath: string): Promise<void> {
     await rm(path.join(this.root, relPath), { force: true });
   }
+}
+
+/**
+ * Test hook, for the SIGKILL-while-publishing test only: with CLERK_ETL_TEST_PAUSE_PUBLISH_AFTER=n
+ * the run stops for a minute after its n-th file reached its final place (and says so on stderr),
+ * so a test can kill it at exactly that moment. Unset in normal use: costs one lookup per file.
+ */
+async function testPauseAfterPublishing(published: number): Promise<void> {
+  const at = Number(process.env.CLERK_ETL_TEST_PAUSE_PUBLISH_AFTER);
+  if (!at || published !== at) return;
+  process.stderr.write(`clerk-etl test hook: paused after publishing ${published} files\n`);
+  await new Promise((r) => setTimeout(r, 60_000));
 }
 
 function contentVersion(buf: Buffer): string {

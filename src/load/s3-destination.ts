@@ -5,6 +5,7 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   type S3ClientConfig,
@@ -12,7 +13,7 @@ import {
   type StorageClass,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { EtlError } from '../errors.js';
+import { EtlError, redactUrl } from '../errors.js';
 import type { Logger } from '../log.js';
 import {
   HashingCounter,
@@ -25,6 +26,7 @@ import {
   type WriteCondition,
   type WrittenFile,
 } from './destination.js';
+import { abandonedBecause, JournalWriter, journalPath, parseJournal, PENDING_DIR, runIdOfJournal } from './publish-journal.js';
 
 /**
  * Options of the S3 destination. Region, credentials and endpoint come from the AWS SDK's standard
@@ -68,7 +70,11 @@ export const DEFAULT_QUEUE_SIZE = 1;
 /** `s3://bucket/prefix/` → bucket and prefix (no leading or trailing `/`). */
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
-  if (!m || !m[1]) throw new EtlError('USAGE', `Not an S3 URL: "${url}". Use s3://bucket or s3://bucket/prefix.`);
+  if (!m || !m[1]) throw new EtlError('USAGE', `Not an S3 URL: "${redactUrl(url)}". Use s3://bucket or s3://bucket/prefix.`);
+  // Credentials never travel in an s3:// URL (the bucket would be "user:secret@bucket"): refused, redacted.
+  if (m[1].includes('@')) {
+    throw new EtlError('USAGE', `"${redactUrl(url)}": an s3:// URL cannot carry credentials. Give them through AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE or an instance role, and name only s3://bucket/prefix.`);
+  }
   return { bucket: m[1], prefix: m[2]!.replace(/^\/+|\/+$/g, '') };
 }
 
@@ -99,6 +105,8 @@ interface InFlight {
  * Objects land at their final keys; the run becomes visible to manifest readers only when the
  * manifest is written, last. On failure or abort, uploads in flight are aborted (no orphaned
  * multipart uploads), objects the run already uploaded are deleted, and no manifest is written.
+ * Each upload starts only once the publish journal (`_pending/<run_id>.json`) names its key, so
+ * the objects of a run killed with SIGKILL are found and deleted by the next run.
  */
 export class S3Destination implements Destination {
   readonly url: string;
@@ -109,6 +117,7 @@ export class S3Destination implements Destination {
   private readonly uploaded: string[] = [];
   private readonly partSize: number;
   private readonly queueSize: number;
+  private readonly journal: JournalWriter;
 
   constructor(
     url: string,
@@ -122,6 +131,16 @@ export class S3Destination implements Destination {
     this.partSize = Math.max(MIN_PART_SIZE, options.partSize ?? DEFAULT_PART_SIZE);
     this.queueSize = Math.max(1, options.queueSize ?? DEFAULT_QUEUE_SIZE);
     this.client = client ?? createS3Client(options);
+    this.journal = new JournalWriter(
+      runId,
+      (content) => this.writeSmall(journalPath(runId), content).then(() => undefined),
+      () => this.deleteSmall(journalPath(runId)),
+    );
+  }
+
+  /** Write the journal naming this run (no object yet). */
+  async begin(): Promise<void> {
+    await this.journal.add();
   }
 
   key(relPath: string): string {
@@ -152,7 +171,8 @@ export class S3Destination implements Destination {
     });
     const counter = new HashingCounter();
     let failure: unknown;
-    const done = upload.done().then(
+    // The key is in the journal before the upload starts (bytes written meanwhile wait in `pass`).
+    const done = this.journal.add(relPath).then(() => upload.done()).then(
       () => undefined,
       (err: unknown) => {
         failure ??= err;
@@ -201,8 +221,10 @@ export class S3Destination implements Destination {
     if (this.inflight.size) throw new EtlError('INTERNAL', `${this.inflight.size} uploads still open at publish.`);
   }
 
+  /** Writes the manifest, the run's last write; then the publish journal has served. */
   async writeSmallFile(relPath: string, content: string): Promise<WrittenFile> {
     await this.writeSmall(relPath, content);
+    await this.journal.clear();
     return writtenFileOf(relPath, content);
   }
 
@@ -221,11 +243,15 @@ export class S3Destination implements Destination {
     for (let attempt = 0; attempt < 4; attempt++) {
       if (attempt) await new Promise((r) => setTimeout(r, 1000 * 2 ** (attempt - 1)));
       problems = await this.removeRun();
-      if (!problems.length) return;
+      if (!problems.length) {
+        // Only now: while objects may remain, the journal lets the next run delete them.
+        await this.journal.clear();
+        return;
+      }
     }
     throw new EtlError(
       'SINK_WRITE',
-      `Could not fully remove the failed run ${this.runId} from ${this.url} (${problems.length} problems, first: ${problems[0]}). No manifest was written, so manifest readers are not affected; the next run aborts multipart uploads left behind, and an S3 lifecycle rule (AbortIncompleteMultipartUpload) is a good safety net.`,
+      `Could not fully remove the failed run ${this.runId} from ${this.url} (${problems.length} problems, first: ${problems[0]}). No manifest was written, so manifest readers are not affected; the next run to this destination deletes what its publish journal (${PENDING_DIR}/${this.runId}.json) lists and aborts multipart uploads left behind, and an S3 lifecycle rule (AbortIncompleteMultipartUpload) is a good safety net.`,
     );
   }
 
@@ -300,6 +326,58 @@ export class S3Destination implements Destination {
       if (isNotImplemented(err)) return 0;
       throw s3Error('list multipart uploads', this.bucket, this.prefix, err);
     }
+  }
+
+  /**
+   * Delete what earlier runs killed before their manifest left (see LocalDestination's
+   * sweepAbandonedRuns: the same rules): the objects their publish journals list, their multipart
+   * uploads, and the journals. A journal whose manifest exists only loses the journal.
+   */
+  async sweepAbandonedRuns(graceMs: number): Promise<{ runs: number; files: number }> {
+    const out = { runs: 0, files: 0 };
+    const pending = this.key(PENDING_DIR) + '/';
+    let token: string | undefined;
+    const names: string[] = [];
+    do {
+      const res = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: pending, ContinuationToken: token }));
+      for (const o of res.Contents ?? []) if (o.Key) names.push(o.Key.slice(pending.length));
+      token = res.IsTruncated ? res.NextContinuationToken : undefined;
+    } while (token);
+    for (const name of names) {
+      const runId = runIdOfJournal(name);
+      if (!runId || runId === this.runId) continue;
+      const obj = await this.readSmall(journalPath(runId));
+      const j = obj ? parseJournal(obj.content) : null;
+      if (!j || j.run_id !== runId) continue;
+      if (await this.readSmall(`_manifests/${runId}.json`)) {
+        await this.deleteSmall(journalPath(runId));
+        continue;
+      }
+      const why = abandonedBecause(j, graceMs);
+      if (!why) continue;
+      const keys = j.files.map((f) => this.key(f));
+      let removed = 0;
+      for (let i = 0; i < keys.length; i += 1000) {
+        const batch = keys.slice(i, i + 1000);
+        try {
+          const res = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+          if (res.Errors?.length) throw s3Error('delete', this.bucket, res.Errors[0]!.Key ?? '', new Error(`${res.Errors[0]!.Code ?? ''} ${res.Errors[0]!.Message ?? ''}`));
+        } catch (err) {
+          if (err instanceof EtlError) throw err;
+          // Some S3-compatible stores lack DeleteObjects: one by one.
+          for (const Key of batch) await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
+        }
+        removed += batch.length;
+      }
+      await this.abortMultipartUploads((key) => key.includes(`/${runId}-`) || key.includes(`/${runId}.`)).catch((err: unknown) => {
+        if (!isNotImplemented(err)) throw err;
+      });
+      await this.deleteSmall(journalPath(runId));
+      this.log?.warn('swept the output of an earlier run that was killed before its manifest', { run_id: runId, host: j.host, pid: j.pid, reason: why, objects_deleted: removed });
+      out.runs++;
+      out.files += removed;
+    }
+    return out;
   }
 
   /**

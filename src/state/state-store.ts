@@ -6,7 +6,8 @@ import { EtlError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Destination } from '../load/destination.js';
 import { LocalDestination } from '../load/local-destination.js';
-import { isS3Url } from '../load/open-destination.js';
+import { processAlive } from '../load/publish-journal.js';
+import { assertSupportedLocation, isS3Url } from '../load/open-destination.js';
 import { S3Destination, type S3Options } from '../load/s3-destination.js';
 
 /** What a scheduled export remembers between runs (`--state`). Never holds a secret. */
@@ -22,6 +23,21 @@ export interface RunState {
   /** (id, updated_at) of users written by the last run inside its overlap window, so the next run skips them. */
   recent?: Array<[string, number]>;
   updated_at: string;
+}
+
+/**
+ * The (id, updated_at) pairs the next run skips (`RunState.recent`): the pairs this run wrote, and
+ * the pairs the previous state remembered, as long as they lie inside the next run's overlap window
+ * (updated at or after `since`). Carrying the old pairs over matters when this run skipped those
+ * users (unchanged, already written): forgetting them would make the next run write them again.
+ * The newer pair of an id wins.
+ */
+export function rememberedPairs(previous: ReadonlyArray<[string, number]> | undefined, written: ReadonlyArray<[string, number]>, since: number): Array<[string, number]> {
+  const pairs = new Map<string, number>();
+  for (const [id, updatedAt] of [...(previous ?? []), ...written]) {
+    if (updatedAt >= since && updatedAt >= (pairs.get(id) ?? updatedAt)) pairs.set(id, updatedAt);
+  }
+  return [...pairs];
 }
 
 /** The lock object next to the state. */
@@ -43,6 +59,7 @@ export class StateStore {
   private lockVersion?: string;
 
   constructor(stateUrl: string, options: { s3?: S3Options; log?: Logger } = {}) {
+    assertSupportedLocation(stateUrl, '--state');
     this.url = stateUrl;
     if (isS3Url(stateUrl)) {
       const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(stateUrl);
@@ -51,7 +68,8 @@ export class StateStore {
       this.store = new S3Destination(`s3://${m[1]}/${dir === '.' ? '' : dir}`, 'state', options.s3 ?? {}, options.log);
       this.key = path.posix.basename(m[2]!);
     } else {
-      this.store = new LocalDestination(path.dirname(path.resolve(stateUrl)), 'state');
+      // The state, its lock and id lists are the tool's own: owner-only (0600, new folders 0700).
+      this.store = new LocalDestination(path.dirname(path.resolve(stateUrl)), 'state', { privateFiles: true });
       this.key = path.basename(stateUrl);
     }
   }
@@ -142,14 +160,5 @@ export class StateStore {
     const current = await this.store.readSmall(lockKey);
     // Only our own lock: a run that lost it to a takeover must not delete the new holder's.
     if (current && (this.lockVersion === undefined || current.version === this.lockVersion)) await this.store.deleteSmall(lockKey);
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -5,6 +5,7 @@
  * Parquet types: string/json → BYTE_ARRAY UTF8, boolean → BOOLEAN, int64 → INT64, timestamp →
  * INT64 TIMESTAMP(isAdjustedToUTC=true, MILLIS). JSON columns stay text in every dialect.
  */
+import { EtlError } from '../errors.js';
 import { SCHEMA_VERSION, ALL_TABLES, type ColumnType, type TableSchema } from './schema.js';
 
 export const SQL_DIALECTS = ['athena', 'trino', 'duckdb', 'bigquery', 'snowflake'] as const;
@@ -136,13 +137,39 @@ const PREAMBLE: Record<SqlDialect, (root: string) => string[]> = {
 };
 
 /**
+ * Why `location` cannot work for the dialect, if it cannot. BigQuery external tables read Cloud
+ * Storage (`gs://`) only; S3 needs BigQuery Omni (a BigLake table through an AWS connection, in a
+ * dataset of an `aws-*` location), which this DDL does not write, and local folders nothing at all.
+ */
+export function ddlLocationProblem(dialect: SqlDialect, location: string): string | undefined {
+  if (dialect === 'bigquery' && !location.startsWith('gs://')) {
+    return (
+      `BigQuery external tables read Google Cloud Storage only: --to must be gs://bucket/prefix, got ${location}. ` +
+      'Copy the export to a bucket (for S3: gcloud storage rsync --recursive s3://bucket/prefix gs://bucket/prefix, or Storage Transfer Service) ' +
+      'and run schema --dialect bigquery --to gs://bucket/prefix. (BigQuery Omni can read S3 in place through an AWS connection; that DDL needs WITH CONNECTION and is not written here.)'
+    );
+  }
+  return undefined;
+}
+
+export interface DdlOptions {
+  /** The tables to write DDL for (default: all); tables without files must be left out, or DuckDB fails with "No files found". */
+  tables?: readonly TableSchema[];
+  /** Tables left out because they have no Parquet files: named in a comment. */
+  leftOut?: readonly string[];
+}
+
+/**
  * The dialect's external-table DDL for every table over the Parquet files under `<location>/<table>/`.
  * `location` is a local folder, `s3://bucket/prefix`, `gs://bucket/prefix`…; a trailing `/` is ignored.
  */
-export function schemaDdl(dialect: SqlDialect, location: string): string {
+export function schemaDdl(dialect: SqlDialect, location: string, options: DdlOptions = {}): string {
+  const problem = ddlLocationProblem(dialect, location);
+  if (problem) throw new EtlError('USAGE', problem);
   const root = location.replace(/\/+$/, '');
   const head = [`clerk-etl schema version ${SCHEMA_VERSION}: ${dialect} DDL over the Parquet files under ${root}/<table>/dt=<YYYY-MM-DD>/.`, ...PREAMBLE[dialect](root)];
-  const blocks = ALL_TABLES.map((t) => {
+  if (options.leftOut?.length) head.push(`Left out, no Parquet files under ${root}/<table>/: ${options.leftOut.join(', ')}.`);
+  const blocks = (options.tables ?? ALL_TABLES).map((t) => {
     const json = t.columns.filter((c) => c.type === 'json').map((c) => c.name);
     const comment = `-- ${t.name}: ${t.description} JSON text columns: ${json.join(', ')}.`;
     return `${comment}\n${TEMPLATES[dialect](t, `${root}/${t.name}`)}\n`;

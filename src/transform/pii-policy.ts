@@ -26,40 +26,80 @@ export interface PolicyDescription {
   dropped_tables: string[];
 }
 
-const IDENTIFIER_COLUMNS = new Set([
+/**
+ * `analytics`, hashed: direct identifiers an analyst joins or counts on (HMAC: the same value gives
+ * the same hash in every table and run, so `users.primary_email_address` still joins
+ * `user_email_addresses.email_address`, and `users.username` joins `public_user_data_username`).
+ */
+const HASHED_COLUMNS = new Set([
   'email_address',
   'phone_number',
   'web3_wallet',
-  'provider_user_id',
   'primary_email_address',
   'primary_phone_number',
   'primary_web3_wallet',
+  'username',
+  'public_user_data_username',
   'public_user_data_identifier',
+  'provider_user_id',
+  'external_id',
+  'scim_external_id',
 ]);
-const SECRET_ISH = /(^|_)private_metadata$|^password_|^totp_|^backup_code/;
 
 /**
- * `analytics`: identifiers hashed (emails, phones, web3 wallets, provider user ids: joins still
- * work), and private metadata and password/TOTP/backup-code fields dropped, wherever they appear.
+ * `analytics`, dropped: what names or shows a person without being a join key (names, pictures:
+ * Clerk's image URLs point at the person's photo, OAuth avatars at their provider profile), free
+ * text the user or an identity provider wrote (passkey names, unsafe metadata, the signed web3
+ * message that holds the wallet, OAuth redirect URLs that carry a login hint), secrets (backup codes,
+ * private metadata) and `_extra`: fields the schema does not know cannot be classified.
  */
-function presetAction(preset: PiiPreset, c: Column): ColumnAction {
+const DROPPED_COLUMNS = new Set([
+  'first_name',
+  'last_name',
+  'public_user_data_first_name',
+  'public_user_data_last_name',
+  'profile_image_url',
+  'image_url',
+  'avatar_url',
+  'public_user_data_profile_image_url',
+  'public_user_data_image_url',
+  'unsafe_metadata',
+  'backup_codes',
+  'verification_message',
+  'verification_external_verification_redirect_url',
+  '_extra',
+  'user_passkeys.name',
+]);
+const PRIVATE_METADATA = /(^|_)private_metadata$/;
+
+/**
+ * `analytics`: identifiers hashed, names, pictures, free text and secrets dropped, wherever they
+ * appear; everything else kept, the security booleans (`password_enabled`, `totp_enabled`,
+ * `backup_code_enabled`, …) among them. README "Data governance" lists the result per column.
+ */
+function presetAction(preset: PiiPreset, table: string, c: Column): ColumnAction {
   if (preset === 'none') return 'keep';
-  if (IDENTIFIER_COLUMNS.has(c.name)) return 'hash';
-  if (SECRET_ISH.test(c.name)) return 'drop';
+  if (HASHED_COLUMNS.has(c.name)) return 'hash';
+  if (DROPPED_COLUMNS.has(c.name) || DROPPED_COLUMNS.has(`${table}.${c.name}`) || PRIVATE_METADATA.test(c.name)) return 'drop';
   return 'keep';
 }
 
-/** `j***@example.com`, `+1******4567`, otherwise the first character and stars of the same length. */
+/**
+ * `j***@example.com`, `+1******4567`, otherwise the first character and one star per further
+ * character. Characters are code points, so a character outside the BMP (an emoji: two UTF-16
+ * units) is kept or starred whole, never split into a lone surrogate.
+ */
 export function maskValue(v: string): string {
+  const chars = Array.from(v);
   const at = v.lastIndexOf('@');
-  if (at > 0) return `${v[0]}***${v.slice(at)}`;
+  if (at > 0) return `${chars[0]}***${v.slice(at)}`;
   if (/^\+?[\d\s().-]{7,}$/.test(v)) {
     const keepEnd = 4;
     const keepStart = v.startsWith('+') ? 2 : 1;
     if (v.length <= keepStart + keepEnd) return '*'.repeat(v.length);
     return v.slice(0, keepStart) + '*'.repeat(v.length - keepStart - keepEnd) + v.slice(-keepEnd);
   }
-  return v.length <= 1 ? '*' : v[0] + '*'.repeat(v.length - 1);
+  return chars.length <= 1 ? '*' : chars[0] + '*'.repeat(chars.length - 1);
 }
 
 /** A policy ready to apply to rows. */
@@ -101,7 +141,7 @@ export class CompiledPolicy {
     const plans: Array<[TableSchema, ColumnAction[]]> = [];
     for (const t of ALL_TABLES) {
       if (this.droppedTables.has(t.name)) continue;
-      const actions = t.columns.map((c) => overrides.get(`${t.name}.${c.name}`) ?? presetAction(preset, c));
+      const actions = t.columns.map((c) => overrides.get(`${t.name}.${c.name}`) ?? presetAction(preset, t.name, c));
       actions.forEach((a, i) => {
         if (a === 'keep') return;
         (description.columns[t.name] ??= {})[t.columns[i]!.name] = a;

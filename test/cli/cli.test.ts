@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,35 @@ describe('clerk-etl CLI', () => {
     for (const line of r.stderr.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
   });
 
+  it('the summary file, the manifest and the import summary.json share one vocabulary: status published, snake_case Clerk counters', async () => {
+    const env = { CLERK_SECRET_KEY: emulator.secretKey, CLERK_API_URL: emulator.url };
+    const out = path.join(dir, 'vocabulary');
+    const summaryFile = path.join(dir, 'vocabulary-summary.json');
+    const r = await run(['export', '--to', out, '--format', 'ndjson', '--summary-file', summaryFile, '--log-format', 'json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as Record<string, unknown> & { manifest: string; clerk: Record<string, number> };
+    const manifest = JSON.parse(readFileSync(summary.manifest, 'utf8')) as Record<string, unknown> & { clerk: Record<string, number> };
+    expect(summary.status).toBe('published');
+    expect(manifest.status).toBe('published');
+    const counters = ['requests', 'retries', 'rate_limited_429', 'server_errors', 'network_errors', 'timeouts'];
+    expect(Object.keys(manifest.clerk)).toEqual(counters);
+    expect(summary.clerk).toEqual(manifest.clerk);
+    expect(manifest.clerk.requests).toBeGreaterThan(0);
+    // every key, at any depth, is snake_case
+    const keys = (v: unknown): string[] => (Array.isArray(v) ? v.flatMap(keys) : v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => [k, ...keys(x)]) : []);
+    for (const k of [...keys(summary), ...keys(manifest)]) expect(k).toMatch(/^[a-z0-9_]+$/);
+
+    const file = path.join(dir, 'vocabulary-import.ndjson');
+    writeFileSync(file, JSON.stringify({ ...exampleUsers()[1], id: 'user_vocabulary1', username: 'vocabulary_user', external_id: null }) + '\n');
+    const report = path.join(dir, 'vocabulary-report');
+    const imp = await run(['import', '--from', file, '--report', report, '--log-format', 'json'], env);
+    expect(imp.code, imp.stderr).toBe(0);
+    expect(imp.stdout).toMatch(/Clerk API: \d+ requests, \d+ retries, \d+ answered 429/);
+    const importSummary = JSON.parse(readFileSync(path.join(report, 'summary.json'), 'utf8')) as { clerk: Record<string, number> };
+    expect(Object.keys(importSummary.clerk)).toEqual(counters);
+    expect(importSummary.clerk.requests).toBeGreaterThan(0);
+  });
+
   it('--from a file with invalid records: exit 3, rejects named by line and field, counts reconcile', async () => {
     const [rich, modern] = exampleUsers();
     const file = path.join(dir, 'in.ndjson');
@@ -121,6 +150,55 @@ describe('clerk-etl CLI', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['_manifests', 'raw_users']); // --format beat the file's csv
     for (const line of ok.stderr.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow(); // log_format from the file
+  });
+
+  it('no command: the help on stderr and exit 2; `help` and --help exit 0', async () => {
+    const r = await run([]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Usage: clerk-etl [options] [command]');
+    expect((await run(['help'])).code).toBe(0);
+    expect((await run(['--help'])).code).toBe(0);
+  });
+
+  it('export and import help: options in groups, --config first, every option with a value shows its default', async () => {
+    const groups = { export: ['General:', 'Source:', 'Destination:', 'Formats and files:', 'Scheduling (incremental runs):', 'Governance:', 'Clerk API:', 'Performance:'], import: ['General:', 'Source:', 'Reports and resume:', 'Mapping and conflicts:', 'Clerk API:', 'Performance:'] };
+    for (const [cmd, headings] of Object.entries(groups)) {
+      const { code, stdout } = await run([cmd, '--help']);
+      expect(code, cmd).toBe(0);
+      expect(stdout.split('\n').filter((l) => /^\S.*:$/.test(l) && !l.startsWith('Usage')), cmd).toEqual(headings);
+      // One entry per option: its first line starts with "  -", wrapped lines are joined.
+      const entries = stdout.split(/\n(?=  -)/).slice(1).map((e) => e.split('\n\n')[0]!.replace(/\s+/g, ' ').trim());
+      expect(entries[0], cmd).toMatch(/^--config <file>/);
+      for (const e of entries) {
+        if (/^(-h|--no-)/.test(e) || /; required/.test(e)) continue;
+        expect(e, cmd).toMatch(/\(.*default: [^)]+\)$/);
+      }
+    }
+    const exp = (await run(['export', '--help'])).stdout.replace(/\s+/g, ' ');
+    expect(exp).toContain('--request-timeout <ms> timeout of one API request (default: 30000)');
+    expect(exp).toContain('--s3-part-size <size>');
+    expect(exp).toMatch(/--max-file-bytes <size> .* \(default: 128MiB\)/);
+  });
+
+  it('--format and --drop-table repeated: the union in the order given, duplicates ignored', async () => {
+    const file = path.join(dir, 'repeat.ndjson');
+    writeFileSync(file, JSON.stringify(exampleUsers()[1]) + '\n');
+    const out = path.join(dir, 'repeat');
+    const r = await run(['export', '--from', file, '--to', out, '--format', 'ndjson', '--format', 'csv,ndjson', '--format', 'csv', '--drop-table', 'user_passkeys', '--drop-table', 'user_web3_wallets,user_passkeys', '--log-format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const [name] = readdirSync(path.join(out, '_manifests'));
+    const m = JSON.parse(readFileSync(path.join(out, '_manifests', name!), 'utf8')) as { formats: string[]; pii: { dropped_tables: string[] }; files: Array<{ table: string; format: string }> };
+    expect(m.formats).toEqual(['ndjson', 'csv']);
+    expect(m.pii.dropped_tables).toEqual(['user_passkeys', 'user_web3_wallets']);
+    expect([...new Set(m.files.map((f) => f.format))].sort()).toEqual(['csv', 'ndjson']);
+    expect(m.files.filter((f) => f.table === 'users')).toHaveLength(2);
+    expect(m.files.some((f) => f.table === 'user_passkeys' || f.table === 'user_web3_wallets')).toBe(false);
+    expect(readdirSync(out).sort()).toEqual(['_manifests', 'csv', 'ndjson']);
+    // an unknown format among repeats is still named
+    const bad = await run(['export', '--from', file, '--to', path.join(dir, 'repeat-bad'), '--format', 'csv', '--format', 'xls']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Unknown format "xls"');
   });
 
   it('--help works for every command; unknown flags are usage errors', async () => {

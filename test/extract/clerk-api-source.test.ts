@@ -40,17 +40,36 @@ describe('ClerkApiSource window edges', () => {
       const total = 600;
       const pageSize = 7; // many cursor pages inside each window
       const users = usersOnEdges(start, snapshot, total, 4, pageSize);
-      // and some created at the snapshot millisecond itself: they belong to the next run
+      // and some created at the snapshot millisecond itself: read once, by the last window (created_at
+      // at or after the snapshot: in the future, or created during the run)
       const late = generateUsers(3, { seed: 99 }).map((u) => ({ ...u, created_at: snapshot, updated_at: snapshot }));
       emulator = await startEmulator({ users: [...users, ...late], inclusiveBounds });
       const client = new ClerkClient({ apiUrl: emulator.url, secretKey: emulator.secretKey, limiter: new TokenBucket({ requests: 100_000, windowMs: 1000 }) });
       const source = new ClerkApiSource({ client, snapshotAt: snapshot, concurrency: 4, pageSize });
       const ids = await readAll(source);
       expect(new Set(ids).size).toBe(ids.length); // nothing twice
-      expect(new Set(ids)).toEqual(new Set(users.map((u) => u.id))); // nothing lost, nothing late
+      expect(new Set(ids)).toEqual(new Set([...users, ...late].map((u) => u.id))); // nothing lost
       expect(source.pages).toBeGreaterThan(total / pageSize);
     });
   }
+
+  it('a user whose future created_at passes during the run is read (the last window starts at the snapshot, not at "now")', async () => {
+    emulator = await startEmulator({ users: 300, seed: 12, latencyMs: 600 });
+    const snapshot = Date.now();
+    const [a, b, c] = generateUsers(3, { seed: 13 });
+    // 1.5 s after the run start: in the future at the snapshot, in the past when the last window is
+    // read (count, first user, one page: 3 requests of 600 ms before it); and one on each side of the snapshot edge.
+    emulator.store.add({ ...a!, created_at: snapshot + 1500, updated_at: snapshot - 5000 });
+    emulator.store.add({ ...b!, created_at: snapshot, updated_at: snapshot });
+    emulator.store.add({ ...c!, created_at: snapshot - 1, updated_at: snapshot - 1 });
+    const client = new ClerkClient({ apiUrl: emulator.url, secretKey: emulator.secretKey, limiter: new TokenBucket({ requests: 100_000, windowMs: 1000 }) });
+    const source = new ClerkApiSource({ client, snapshotAt: snapshot, concurrency: 1 });
+    const ids = await readAll(source);
+    expect(Date.now()).toBeGreaterThan(snapshot + 1500);
+    expect(ids).toHaveLength(303);
+    expect(new Set(ids)).toEqual(new Set(emulator.store.all().map((u) => u.id)));
+    expect(await source.total({ signal: new AbortController().signal, log: silentLogger, runId: 't' })).toBe(303);
+  });
 
   it('splits the range into contiguous windows', () => {
     const w = splitWindows(100, 1100, 1_000_000, 4);

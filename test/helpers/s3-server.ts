@@ -147,11 +147,12 @@ export async function startS3Server(): Promise<S3Server> {
   };
 }
 
-export type ProxyMode = 'pass' | 'fail-parts' | 'down';
+export type ProxyMode = 'pass' | 'fail-parts' | 'down' | 'stall';
 
 /**
  * A loopback HTTP proxy in front of the S3 server that can misbehave: answer 500 to UploadPart
- * requests, or drop every connection (a server that is down).
+ * requests, drop every connection (a server that is down), or take requests and never answer
+ * (`stall`: freezes a client at a chosen moment, e.g. to kill it there).
  */
 export async function startFaultProxy(target: string): Promise<{ endpoint: string; mode: ProxyMode; partsSeen: number; close(): Promise<void> }> {
   const t = new URL(target);
@@ -159,6 +160,10 @@ export async function startFaultProxy(target: string): Promise<{ endpoint: strin
   const server = http.createServer((req, res) => {
     const isPart = req.method === 'PUT' && /[?&]partNumber=/.test(req.url ?? '') && /[?&]uploadId=/.test(req.url ?? '');
     if (isPart) state.partsSeen++;
+    if (state.mode === 'stall') {
+      req.resume();
+      return;
+    }
     if (state.mode === 'down') {
       req.socket.destroy();
       return;

@@ -62,8 +62,8 @@ const iso = (ms: unknown) => (typeof ms === 'number' ? new Date(ms).toISOString(
 describe('export from the emulator with injected 429s, 5xx, resets and truncated bodies', () => {
   it('saw the faults and retried through them', () => {
     const clerk = result.manifest.clerk!;
-    expect(clerk.rateLimited).toBeGreaterThanOrEqual(1);
-    expect(clerk.serverErrors).toBeGreaterThanOrEqual(3);
+    expect(clerk.rate_limited_429).toBeGreaterThanOrEqual(1);
+    expect(clerk.server_errors).toBeGreaterThanOrEqual(3);
     expect(clerk.retries).toBeGreaterThanOrEqual(6);
     expect(emulator.stats.injected.reset).toBeGreaterThanOrEqual(1);
     expect(emulator.stats.injected.truncate).toBeGreaterThanOrEqual(1);

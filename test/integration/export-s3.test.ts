@@ -186,6 +186,51 @@ describe(`export to S3 (${process.env.CLERK_ETL_TEST_S3 === 's3rver' ? 's3rver' 
     }
   }, 60_000);
 
+  it('an exporter killed with SIGKILL after some objects were complete: the next run (default grace) deletes them by the publish journal', async () => {
+    const proxy = await startFaultProxy(s3.endpoint);
+    try {
+      const bin = path.resolve(__dirname, '../../bin/clerk-etl.js');
+      const common = ['export', '--from', input, '--to', 's3://warehouse/killed-done', '--format', 'raw,csv', '--max-rows-per-file', '400', '--s3-path-style', '--log-format', 'json', '--no-progress'];
+      if (s3.kind === 's3rver') common.push('--s3-checksums', 'when_required');
+      const env = { PATH: process.env.PATH!, AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID!, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey, AWS_REGION: 'us-east-1' };
+      const { spawn } = await import('node:child_process');
+      const child = spawn(process.execPath, [bin, ...common, '--s3-endpoint', proxy.endpoint], { env, stdio: 'ignore' });
+      const isData = (k: string) => !k.includes('/_pending/') && !k.includes('/_manifests/');
+      // Freeze the exporter (every request of it hangs) once a data object is complete, then kill it there.
+      for (const end = Date.now() + 30_000; ; ) {
+        if ((await s3.listKeys('warehouse', 'killed-done/')).some(isData)) break;
+        if (child.exitCode !== null || Date.now() > end) throw new Error('the exporter ended before a file was complete');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      proxy.mode = 'stall';
+      child.kill('SIGKILL');
+      await new Promise((r) => child.on('close', r));
+      const left = await s3.listKeys('warehouse', 'killed-done/');
+      expect(left.filter((k) => k.includes('/_manifests/'))).toEqual([]);
+      const leftData = left.filter(isData);
+      expect(leftData.length).toBeGreaterThan(0); // what a folder glob would read
+      const journalKey = left.find((k) => k.includes('/_pending/'))!;
+      const journal = JSON.parse((await s3.getObject('warehouse', journalKey)).toString('utf8')) as { run_id: string; files: string[] };
+      for (const k of leftData) expect(journal.files.map((f) => `killed-done/${f}`)).toContain(k);
+
+      const lines: string[] = [];
+      const again = spawn(process.execPath, [bin, ...common, '--s3-endpoint', s3.endpoint], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      again.stderr!.on('data', (d: Buffer) => lines.push(...d.toString().split('\n')));
+      expect(await new Promise((r) => again.on('close', r)), lines.join('\n')).toBe(0);
+      const swept = lines.filter((l) => l.includes('swept the output of an earlier run')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(swept).toEqual([expect.objectContaining({ run_id: journal.run_id, reason: 'process gone', objects_deleted: journal.files.length })]);
+      const manifests = await s3.listKeys('warehouse', 'killed-done/_manifests/');
+      expect(manifests).toHaveLength(1);
+      const m = JSON.parse((await s3.getObject('warehouse', manifests[0]!)).toString('utf8')) as Manifest;
+      // Exactly the second run's objects and its manifest: nothing of the killed run, no journal.
+      expect(await s3.listKeys('warehouse', 'killed-done/')).toEqual([...m.files.map((f) => `killed-done/${f.path}`), manifests[0]!].sort());
+      const uploads = await s3.listUploads('warehouse', 'killed-done/');
+      if (uploads !== null) expect(uploads).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  }, 90_000);
+
   it('the AWS secret never appears in logs, manifests or errors', async () => {
     expect(logLines.join('\n')).not.toContain(s3.secretAccessKey);
     for (const key of await s3.listKeys('warehouse')) {

@@ -8,6 +8,7 @@ import { EXIT } from '../../src/cli/exit-codes.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import type { Manifest } from '../../src/run-export.js';
 import { maskValue } from '../../src/transform/pii-policy.js';
+import { generateUsers } from '../../src/emulator/generate.js';
 import { exampleUsers } from '../helpers/examples.js';
 import { readCsv, readNdjson, readParquet } from '../helpers/read-back.js';
 
@@ -43,6 +44,12 @@ function settings(from: string, to: string, extra: Partial<ExportSettings> = {})
   return { from, to, formats: ['parquet', 'csv', 'ndjson'], inputFormat: 'auto', apiUrl: 'unused', concurrency: 1, progress: false, ...extra };
 }
 
+/** A user, an account or a membership's public_user_data. */
+type Person = Record<string, unknown>;
+const isPerson = (v: unknown): v is Person => typeof v === 'object' && v !== null;
+/** Its fields that name a person. */
+const personFields = (p: Person): string[] => [p.first_name, p.last_name, p.username, p.email_address, p.phone_number, p.identifier].filter((v): v is string => typeof v === 'string' && v !== '');
+
 const file = (m: Manifest, root: string, table: string, format: string) => path.join(root, m.files.find((f) => f.table === table && f.format === format)!.path);
 
 describe('PII column policies', () => {
@@ -60,7 +67,7 @@ describe('PII column policies', () => {
       preset: 'analytics',
       dropped_tables: ['user_passkeys'],
       columns: {
-        users: { primary_email_address: 'hash', primary_phone_number: 'hash', primary_web3_wallet: 'hash', first_name: 'mask', last_name: 'null', private_metadata: 'drop', password_enabled: 'drop', totp_enabled: 'drop', backup_code_enabled: 'drop', password_last_updated_at: 'drop' },
+        users: { primary_email_address: 'hash', primary_phone_number: 'hash', primary_web3_wallet: 'hash', username: 'hash', first_name: 'mask', last_name: 'null', private_metadata: 'drop' },
         user_email_addresses: { email_address: 'hash' },
         user_phone_numbers: { phone_number: 'hash', backup_codes: 'drop' },
       },
@@ -74,8 +81,11 @@ describe('PII column policies', () => {
       expect(rows.find((r) => r.id === 'bob')!.first_name).toBe('B**');
       expect(alice.last_name ?? '').toBe('');
       expect(alice).not.toHaveProperty('private_metadata');
-      expect(alice).not.toHaveProperty('password_enabled');
-      expect(alice.username).toBe('alice');
+      // the security booleans an analyst needs stay; the username is an identifier: hashed
+      for (const flag of ['password_enabled', 'two_factor_enabled', 'totp_enabled', 'backup_code_enabled']) expect([true, false, 'true', 'false'], flag).toContain(alice[flag]);
+      expect(alice).toHaveProperty('password_last_updated_at');
+      expect(alice.username).toBe(hmac('alice'));
+      expect(alice).not.toHaveProperty('image_url');
     };
     expectUsers(await readParquet(file(m, out1, 'users', 'parquet')));
     expectUsers(readCsv(file(m, out1, 'users', 'csv')));
@@ -113,6 +123,73 @@ describe('PII column policies', () => {
     expect(maskValue('john.doe@example.com')).toBe('j***@example.com');
     expect(maskValue('+14155554567')).toBe('+1******4567');
     expect(maskValue('Zoë')).toBe('Z**');
+    // by code point: an emoji (two UTF-16 units) is one character, never split into a lone surrogate
+    expect(maskValue('😀 Smile')).toBe('😀******');
+    expect(maskValue('Ann 😀')).toBe('A****');
+    expect(maskValue('𝒜@example.com')).toBe('𝒜***@example.com');
+    expect(maskValue('😀')).toBe('*');
+  });
+
+  it('analytics over every table: names, pictures and free text gone, identifiers hashed and still joining, everything else kept', async () => {
+    process.env.CLERK_ETL_HASH_KEY = KEY;
+    const source = generateUsers(60, { seed: 3 });
+    const input = writeUsers('analytics-all.ndjson', source);
+    const out = path.join(dir, 'analytics-all');
+    const m = (await executeExport(settings(input, out, { formats: ['ndjson'], pii: { preset: 'analytics' } }), silentLogger, new AbortController().signal)).result!.manifest;
+    const drop = (...names: string[]) => Object.fromEntries(names.map((n) => [n, 'drop']));
+    const hash = (...names: string[]) => Object.fromEntries(names.map((n) => [n, 'hash']));
+    const childText = ['verification_external_verification_redirect_url', '_extra'];
+    expect(m.pii!.columns).toEqual({
+      users: { ...hash('external_id', 'primary_email_address', 'primary_phone_number', 'primary_web3_wallet', 'username', 'scim_external_id'), ...drop('first_name', 'last_name', 'profile_image_url', 'image_url', 'private_metadata', 'unsafe_metadata', '_extra') },
+      user_email_addresses: { ...hash('email_address'), ...drop(...childText) },
+      user_phone_numbers: { ...hash('phone_number'), ...drop('backup_codes', '_extra') },
+      user_web3_wallets: { ...hash('web3_wallet'), ...drop('verification_message', '_extra') },
+      user_passkeys: drop('name', 'verification_message', '_extra'),
+      user_external_accounts: { ...hash('provider_user_id', 'email_address', 'username', 'phone_number'), ...drop('first_name', 'last_name', 'avatar_url', 'image_url', ...childText) },
+      user_saml_accounts: { ...hash('email_address', 'provider_user_id'), ...drop('first_name', 'last_name', ...childText) },
+      user_enterprise_accounts: { ...hash('email_address', 'provider_user_id'), ...drop('first_name', 'last_name', ...childText) },
+      user_organization_memberships: {
+        ...hash('public_user_data_identifier', 'public_user_data_username'),
+        ...drop('private_metadata', 'organization_private_metadata', 'public_user_data_first_name', 'public_user_data_last_name', 'public_user_data_profile_image_url', 'public_user_data_image_url', '_extra'),
+      },
+    });
+    const rows = (table: string) => readNdjson(file(m, out, table, 'ndjson'));
+    // No name, username, email or phone of any source user (or of its external accounts and memberships) is in any file.
+    const personal = new Set<string>();
+    const people = (v: unknown): Person[] => (Array.isArray(v) ? v : isPerson(v) ? [v] : []);
+    for (const u of source) {
+      for (const p of [u, ...people(u.email_addresses), ...people(u.phone_numbers), ...people(u.external_accounts)]) for (const v of personFields(p)) personal.add(v);
+      for (const om of people(u.organization_memberships)) for (const p of people(om.public_user_data)) for (const v of personFields(p)) personal.add(v);
+    }
+    expect(personal.size).toBeGreaterThan(100);
+    const walk = (d: string): string[] => readdirSync(d).flatMap((n) => (statSync(path.join(d, n)).isDirectory() ? walk(path.join(d, n)) : [path.join(d, n)]));
+    const emails = [...personal].filter((v) => v.includes('@'));
+    for (const f of walk(out).filter((f) => f.endsWith('.ndjson'))) {
+      for (const row of readNdjson(f)) {
+        for (const [column, value] of Object.entries(row)) {
+          if (typeof value !== 'string') continue;
+          // no cell is a person's name, username, email or phone; no cell (JSON text included) holds an email
+          expect(personal.has(value), `${column} = ${value} in ${path.relative(out, f)}`).toBe(false);
+          for (const e of emails) expect(value.includes(e), `${column} holds ${e}`).toBe(false);
+        }
+      }
+    }
+    // Hashes join: a member's username / identifier hash equals the user's username / email hash.
+    const users = new Map(rows('users').map((u) => [u.id, u]));
+    const members = rows('user_organization_memberships').filter((r) => r.public_user_data_username !== null);
+    expect(members.length).toBeGreaterThan(0);
+    for (const r of members) {
+      const src = source.find((u) => u.id === r.user_id)!;
+      expect(r.public_user_data_username).toBe(hmac(String(src.username)));
+      expect(users.get(r.user_id)!.username).toBe(r.public_user_data_username);
+    }
+    const accounts = rows('user_external_accounts');
+    expect(accounts.length).toBeGreaterThan(0);
+    for (const a of accounts) expect(a.email_address).toMatch(/^[0-9a-f]{64}$/);
+    // Security booleans and organisation facts stay.
+    const u0 = users.get(source[0]!.id)!;
+    for (const flag of ['password_enabled', 'two_factor_enabled', 'totp_enabled', 'backup_code_enabled', 'has_image', 'banned']) expect(typeof u0[flag], flag).toBe('boolean');
+    expect(members[0]).toHaveProperty('organization_name');
   });
 });
 

@@ -112,6 +112,57 @@ describe('scheduled runs: full, then incremental, then deletions', () => {
     expect(mf.counts.read).toBe(202);
   }, 60_000);
 
+  it('runs closer together than the overlap: unchanged users are written once, every later run without a change exits 4 and writes nothing', async () => {
+    const em = await emulator({ users: 60, seed: 67 });
+    const s = settings(em, 'close-runs');
+    const run = async (): Promise<{ code: number; state: { recent?: Array<[string, number]> } }> => {
+      let code = -1;
+      await runExportCommand(s, silentLogger, undefined, (c) => (code = c));
+      return { code, state: JSON.parse(readFileSync(s.state!, 'utf8')) };
+    };
+    expect((await run()).code).toBe(EXIT.OK); // the first run is full
+    const three = em.store.all().slice(0, 3).map((u) => u.id);
+    for (const id of three) await api(em, 'PATCH', `/v1/users/${id}`, { first_name: 'Changed once' });
+    await new Promise((r) => setTimeout(r, 5));
+    const second = await run();
+    expect(second.code).toBe(EXIT.OK);
+    expect(new Set(second.state.recent!.map(([id]) => id))).toEqual(new Set(three));
+    // The issue: these alternated 4 / 0, each 0 writing the same 3 unchanged users again, because a
+    // "nothing to do" run saved an empty list of remembered pairs.
+    for (let i = 0; i < 3; i++) {
+      const next = await run();
+      expect(next.code).toBe(EXIT.NOTHING_TO_DO);
+      expect(next.state.recent).toEqual(second.state.recent);
+    }
+    // One more change: only that user is written; the 3 stay remembered; then nothing to do again.
+    await api(em, 'PATCH', `/v1/users/${em.store.all()[10]!.id}`, { first_name: 'Changed too' });
+    await new Promise((r) => setTimeout(r, 5));
+    const one = await executeExport(s, silentLogger, new AbortController().signal);
+    expect(one.result!.manifest.counts).toMatchObject({ read: 1, written: 1, already_exported: 3 });
+    expect(one.stateAfter!.recent).toHaveLength(4);
+    expect((await run()).code).toBe(EXIT.NOTHING_TO_DO);
+  }, 60_000);
+
+  it('--from a file with --state is refused (exit 2): a file export would move the API watermark and the next incremental run would skip real changes', async () => {
+    const em = await emulator({ users: 40, seed: 68 });
+    const s = settings(em, 'from-state');
+    const first = await executeExport(s, silentLogger, new AbortController().signal);
+    const before = readFileSync(s.state!, 'utf8');
+    const { updated, created } = await changeData(em, 7);
+    const rawFile = path.join(s.to, first.result!.manifest.files.find((f) => f.table === 'raw_users')!.path);
+    let code = -1;
+    const fileRun = { ...s, mode: 'full' as const, from: rawFile, to: path.join(dir, 'from-state', 'file-out') };
+    const err = await runExportCommand(fileRun, silentLogger, undefined, (c) => (code = c)).catch((e: unknown) => e);
+    expect(code).toBe(EXIT.USAGE);
+    expect((err as Error).message).toMatch(/--state \(or export\.state in the config file\) cannot be used with --from .*watermark/);
+    expect(readFileSync(s.state!, 'utf8')).toBe(before);
+    expect(() => readFileSync(path.join(fileRun.to, '_manifests'))).toThrow();
+    // Without the state the file export runs; the next incremental run still finds every change.
+    expect((await executeExport({ ...fileRun, state: undefined }, silentLogger, new AbortController().signal)).status).toBe('published');
+    const next = await executeExport(s, silentLogger, new AbortController().signal);
+    expect(new Set(rawIds(s.to, next.result!.manifestPath))).toEqual(new Set([...updated, ...created]));
+  }, 60_000);
+
   it('under --workers auto an incremental run (which cannot count its users in advance) stays in the main thread', async () => {
     const em = await emulator({ users: 50, seed: 62 });
     const s = settings(em, 'auto-incremental', { workers: 'auto' });

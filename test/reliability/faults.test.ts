@@ -41,7 +41,7 @@ describe('network faults during export', () => {
     const m = out.result!.manifest;
     expect(m.counts).toMatchObject({ read: 1500, written: 1500, rejected: 0 });
     expect(m.clerk).toMatchObject({ timeouts: 1 });
-    expect(m.clerk!.rateLimited).toBeGreaterThanOrEqual(2);
+    expect(m.clerk!.rate_limited_429).toBeGreaterThanOrEqual(2);
     const raw = readNdjson(path.join(dir, 'net', m.files.find((f) => f.table === 'raw_users')!.path));
     expect(new Set(raw.map((u) => u.id)).size).toBe(1500);
     noSecrets(walk(path.join(dir, 'net')), logs, [em.secretKey]);

@@ -91,7 +91,7 @@ describe('hostile input to import --from (dashboard CSV)', () => {
       `${BCRYPT},x,user_a,a@test.com,Ann,a@test.com,ann`, // row 1: digest without hasher column → field named
       `,x,user_b,b@test.com,"Bo, ""the"" B",b@test.com,bo`, // row 2: fine
       `,x,user_b,b2@test.com,Dup,b2@test.com,bo2`, // row 3: duplicate source id
-      `,x,user_c,b@test.com,Cee,b@test.com,cee`, // row 4: email already taken by user_b
+      `,x,user_c,b@test.com,Cee,b@test.com,cee`, // row 4: email already on row 2 (user_b)
       `,x,user_d,d@test.com,"Unbalanced,d@test.com,dee`, // row 5: unbalanced quote swallows the rest
     ];
     const file = path.join(dir, 'hostile.csv');
@@ -105,8 +105,9 @@ describe('hostile input to import --from (dashboard CSV)', () => {
     const byWhere = Object.fromEntries(failures.map((f) => [f.where, [f.field, f.code]]));
     expect(byWhere['row 1']).toEqual(['password_hasher', 'RECORD_INVALID']);
     expect(byWhere['row 3']).toEqual(['id', 'RECORD_INVALID']);
-    expect(byWhere['row 4']).toEqual(['email_address', 'form_identifier_exists']);
-    expect(String(failures.find((f) => f.where === 'row 4')!.message)).toContain('already belongs to another Clerk user');
+    // found in the input before the first request, naming both rows: never sent, never merged
+    expect(byWhere['row 4']).toEqual(['email_address', 'DUPLICATE_IDENTIFIER']);
+    expect(String(failures.find((f) => f.where === 'row 4')!.message)).toContain('email_address is also on row 2 (source id user_b)');
     expect(byWhere['row 5']?.[1]).toBe('RECORD_INVALID');
     expect(summary.counts.read).toBe(summary.counts.created + summary.counts.failed + summary.counts.exists);
   });

@@ -59,13 +59,14 @@ const PARTITION: Record<SqlDialect, (t: TableSchema, dir: string) => string[]> =
 describe('schemaDdl: every dialect', () => {
   for (const dialect of SQL_DIALECTS) {
     it(`${dialect}: every table, every column with its mapped type, the dt partition, only *.parquet`, () => {
-      for (const location of ['s3://bucket/prefix', 's3://bucket/prefix/', 's3://bucket/prefix//']) {
+      const scheme = dialect === 'bigquery' ? 'gs' : 's3'; // BigQuery external tables read Cloud Storage only
+      for (const location of [`${scheme}://bucket/prefix`, `${scheme}://bucket/prefix/`, `${scheme}://bucket/prefix//`]) {
         const ddl = schemaDdl(dialect, location);
         const byTable = blocks(ddl);
         expect([...byTable.keys()]).toEqual(TABLES.map((t) => t.name));
         for (const t of TABLES) {
           const block = byTable.get(t.name)!;
-          for (const part of PARTITION[dialect](t, `s3://bucket/prefix/${t.name}`)) expect(block, `${t.name}: ${part}`).toContain(part);
+          for (const part of PARTITION[dialect](t, `${scheme}://bucket/prefix/${t.name}`)) expect(block, `${t.name}: ${part}`).toContain(part);
           if (dialect !== 'duckdb') {
             for (const c of t.columns) expect(block, `${t.name}.${c.name}`).toContain(EXPECTED[dialect](c.name, c.type));
           }
@@ -114,8 +115,7 @@ describe('clerk-etl schema --dialect', () => {
 
   it('prints the dialect DDL for --to; --format sql alone keeps the generic DDL', async () => {
     expect(await cli('--dialect', 'athena', '--to', 's3://b/p/')).toEqual({ code: 0, out: schemaDdl('athena', 's3://b/p/'), err: '' });
-    expect((await cli('--dialect', 'duckdb')).out).toBe(schemaDdl('duckdb', './clerk-export'));
-    expect((await cli('--dialect', 'trino', '--format', 'sql')).out).toBe(schemaDdl('trino', './clerk-export'));
+    expect((await cli('--dialect', 'trino', '--format', 'sql', '--to', 's3://b/p')).out).toBe(schemaDdl('trino', 's3://b/p'));
     expect((await cli('--format', 'sql')).out).toBe(schemaSql());
   });
 
@@ -129,6 +129,29 @@ describe('clerk-etl schema --dialect', () => {
     const bad = await cli('--dialect', 'postgres');
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('postgres');
+  });
+
+  it('BigQuery on an s3:// or local location is refused, saying BigQuery reads gs:// and what to do', async () => {
+    for (const to of ['s3://b/p', './clerk-export']) {
+      const r = await cli('--dialect', 'bigquery', '--to', to);
+      expect(r.code, to).toBe(2);
+      expect(r.out, to).toBe('');
+      expect(r.err, to).toContain('BigQuery external tables read Google Cloud Storage only: --to must be gs://bucket/prefix');
+      expect(r.err, to).toContain('gcloud storage rsync');
+    }
+    expect((await cli('--dialect', 'bigquery', '--to', 'gs://b/p')).code).toBe(0);
+  });
+
+  it('a local folder without Parquet files is a usage error naming it', async () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-ddl-empty-'));
+    try {
+      const r = await cli('--dialect', 'duckdb', '--to', empty);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err).toContain(`No Parquet files under ${empty}/<table>/dt=…/`);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });
 
@@ -161,6 +184,40 @@ describe('the DuckDB DDL runs against a real export', () => {
     conn?.closeSync();
     db?.closeSync();
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('only tables with Parquet files get a view (a dropped table is left out and named); DuckDB runs the DDL', async () => {
+    const to = path.join(dir, 'dropped');
+    await exportRun(
+      { to, formats: ['parquet'], from: path.join(dir, 'users.ndjson'), inputFormat: 'auto', apiUrl: 'unused', concurrency: 1, progress: false, pii: { dropTables: ['user_passkeys'] } },
+      silentLogger,
+      new AbortController().signal,
+    );
+    let out = '';
+    let err = '';
+    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+    let code: number;
+    try {
+      code = await main(['node', 'clerk-etl', 'schema', '--dialect', 'duckdb', '--to', to]);
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+    }
+    expect(code).toBe(0);
+    expect([...blocks(out).keys()]).toEqual(TABLES.filter((t) => t.name !== 'user_passkeys').map((t) => t.name));
+    expect(out).toContain(`-- Left out, no Parquet files under ${to}/<table>/: user_passkeys.`);
+    expect(err).toContain('left out, no Parquet files under');
+    const db2 = await DuckDBInstance.create(':memory:');
+    const c2 = await db2.connect();
+    try {
+      await c2.run(out); // before: "No files found that match the pattern" for user_passkeys
+      const [row] = (await c2.runAndReadAll('SELECT count(*)::INTEGER AS n FROM users')).getRowObjectsJS();
+      expect(row).toEqual({ n: 300 });
+    } finally {
+      c2.closeSync();
+      db2.closeSync();
+    }
   });
 
   it('every view counts the rows the manifest reports, with dt the run date as a DATE', async () => {
