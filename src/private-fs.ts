@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { closeSync, fchmodSync, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -57,5 +57,40 @@ export function makeDirsSync(dir: string, mode?: number): void {
       if ((again as NodeJS.ErrnoException).code === 'EEXIST' && isDir()) return;
       throw again;
     }
+  }
+}
+
+/**
+ * A folder for files only their owner may read (the import's report folder): made with
+ * {@link makeDirsSync}, `dir` itself 0700 when this call creates it. A folder that already exists
+ * keeps its mode: it may be the user's (e.g. `--report .`). Returns `dir`.
+ */
+export function ensurePrivateDir(dir: string): string {
+  makeDirsSync(dir, PRIVATE_DIR_MODE);
+  return dir;
+}
+
+/**
+ * `openSync(file, flags)` that creates the file 0600 and narrows an existing one to 0600 (a file
+ * an older version created world-readable). Narrowing is best effort: a file of another owner
+ * cannot be changed, and is then opened as it is.
+ */
+export function openPrivate(file: string, flags: 'a' | 'w' | 'r+'): number {
+  const fd = openSync(file, flags, PRIVATE_FILE_MODE);
+  try {
+    fchmodSync(fd, PRIVATE_FILE_MODE);
+  } catch {
+    // not ours to change (EPERM); the data is still written
+  }
+  return fd;
+}
+
+/** Write a whole file (replacing it) through {@link openPrivate}. */
+export function writePrivateFile(file: string, content: string): void {
+  const fd = openPrivate(file, 'w');
+  try {
+    writeFileSync(fd, content);
+  } finally {
+    closeSync(fd);
   }
 }

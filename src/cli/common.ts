@@ -75,8 +75,14 @@ export function choice<T extends string>(name: string, allowed: readonly T[]) {
   };
 }
 
-/** An AbortController that SIGINT/SIGTERM abort; a second signal exits at once. */
-export function abortOnSignals(log: Logger): { signal: AbortSignal; dispose(): void } {
+/**
+ * An AbortController that SIGINT/SIGTERM abort; a second signal exits at once. `wording` says what
+ * the command does on the way out (default: an export's, which removes what it wrote).
+ */
+export function abortOnSignals(
+  log: Logger,
+  wording: { stopping: string; outcome: string } = { stopping: 'partial output is being removed', outcome: 'nothing was published' },
+): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   let count = 0;
   const handler = (sig: NodeJS.Signals): void => {
@@ -85,8 +91,8 @@ export function abortOnSignals(log: Logger): { signal: AbortSignal; dispose(): v
       process.stderr.write(`\nReceived ${sig} again: exiting now.\n`);
       process.exit(130);
     }
-    log.warn(`received ${sig}: stopping; partial output is being removed (send it again to exit at once)`);
-    controller.abort(new EtlError('ABORTED', `Interrupted by ${sig}; nothing was published.`));
+    log.warn(`received ${sig}: stopping; ${wording.stopping} (send it again to exit at once)`);
+    controller.abort(new EtlError('ABORTED', `Interrupted by ${sig}; ${wording.outcome}.`));
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

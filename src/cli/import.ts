@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
+import path from 'node:path';
 import { EtlError } from '../errors.js';
 import { ClerkCsvSource } from '../extract/clerk-csv-source.js';
 import { FileSource } from '../extract/file-source.js';
 import type { Source } from '../extract/source.js';
-import { runImport, type ImportSummary, type OnConflict } from '../load/clerk-importer.js';
+import { ImportInterruptedError, runImport, type ImportSummary, type OnConflict } from '../load/clerk-importer.js';
 import type { Logger } from '../log.js';
 import { newRunId } from '../run-export.js';
 import type { ExternalIdMode } from '../transform/import-user.js';
@@ -15,6 +16,10 @@ import { loadConfigFile } from '../config/load.js';
 import { flagValue, pick } from '../config/merge.js';
 import { DEFAULT_API_URL, parseRateLimit } from './export.js';
 import { duration, fmt, Progress } from './progress.js';
+import { countRecords } from '../extract/count-records.js';
+import { StateStore } from '../state/state-store.js';
+import { ensurePrivateDir } from '../private-fs.js';
+import { assertSupportedLocation } from '../load/open-destination.js';
 
 /** Options of one import, after flags and environment are resolved. */
 export interface ImportSettings {
@@ -39,9 +44,14 @@ export async function executeImport(settings: ImportSettings, log: Logger, signa
   const client = settings.dryRun
     ? undefined
     : clerkClientFrom(settings, log, 'Set it to the secret key (sk_live_… / sk_test_…) of the instance to import into, or use --dry-run to check the file without sending.');
-  const progress = new Progress(log, settings.progress && Boolean(process.stderr.isTTY));
+  const progress = new Progress(log, settings.progress && Boolean(process.stderr.isTTY), undefined, 'failed');
   const runId = newRunId();
+  const lock = await lockReportFolder(settings.reportDir, runId, log);
   log.info(settings.dryRun ? 'import dry run started: nothing will be sent' : 'import started', { run_id: runId, from: settings.from, input_format: kind, report: settings.reportDir, on_conflict: settings.onConflict });
+  // The total for the progress display, counted alongside the import (one quick read of the file).
+  let expected: number | undefined;
+  const counting = new AbortController();
+  if (settings.progress) void countRecords(settings.from, kind, AbortSignal.any([signal, counting.signal])).then((n) => (expected = n));
   try {
     // One cheap authenticated read before the first create: a wrong key stops here, with nothing
     // sent and nothing left `pending` in the journal. A dry run never contacts Clerk (it has no client).
@@ -58,14 +68,45 @@ export async function executeImport(settings: ImportSettings, log: Logger, signa
       runId,
       signal,
       log,
-      onProgress: settings.progress ? (p) => progress.update({ read: p.read, written: p.done, rejected: p.failed }) : undefined,
+      onProgress: settings.progress ? (p) => progress.update({ read: p.done + p.failed, written: p.done, rejected: p.failed, expected }) : undefined,
     });
     // The importer reads the file more than once (shared identifiers are checked first): each warning once.
     if (source instanceof ClerkCsvSource) for (const w of new Set(source.headerWarnings)) log.warn(`dashboard CSV: ${w}`);
     return summary;
   } finally {
+    counting.abort();
     progress.done();
+    await lock.release().catch((err: unknown) => log.warn('could not release the lock of the report folder', { error: (err as Error).message }));
   }
+}
+
+/**
+ * Two imports into one report folder would share its journal: the second would skip or mislabel
+ * what the first is creating. The folder is locked with the export's lock (`<report>/import.lock`,
+ * created only if absent; a lock of a process of this host that no longer runs is taken over with
+ * a warning). An import can run for days at Clerk's development limit, so, unlike an export's,
+ * the lock has no age limit: a lock left by a run on another host is removed by hand.
+ */
+async function lockReportFolder(reportDir: string, runId: string, log: Logger): Promise<{ release(): Promise<void> }> {
+  // A local folder only: `s3://…` would put the lock on S3 and the journal in a local folder `s3:`.
+  assertSupportedLocation(reportDir, '--report');
+  try {
+    ensurePrivateDir(reportDir);
+  } catch (err) {
+    throw new EtlError('SINK_WRITE', `Cannot create the report folder ${reportDir} (--report): ${(err as Error).message}`, { cause: err });
+  }
+  // Only the lock of this StateStore is used: `<report>/import` itself is never written.
+  const store = new StateStore(path.join(reportDir, 'import'));
+  const lockFile = path.join(reportDir, 'import.lock');
+  const got = await store.acquireLock(runId, Number.POSITIVE_INFINITY, log);
+  if (!got.ok) {
+    const h = got.holder;
+    throw new EtlError(
+      'LOCKED',
+      `Another import uses the report folder ${reportDir}${h ? `: run ${h.run_id} on host ${h.host}, pid ${h.pid}, started ${h.started_at}` : ''}. Nothing was done. Wait for it to finish, or give this import its own --report; if that run is gone (another host), remove ${lockFile}.`,
+    );
+  }
+  return { release: () => store.releaseLock() };
 }
 
 export function importSummaryText(s: ImportSummary): string {
@@ -73,7 +114,7 @@ export function importSummaryText(s: ImportSummary): string {
   const lines = [
     s.dry_run
       ? `Dry run ${s.run_id}: ${fmt(c.read)} records read, ${fmt(c.would_create)} would be created, ${fmt(c.already_done)} already done, ${fmt(c.failed)} would fail. Nothing was sent.`
-      : `Import ${s.run_id} finished in ${duration(s.duration_ms / 1000)}: ${fmt(c.read)} records read, ${fmt(c.created)} created${c.recovered ? ` (${fmt(c.recovered)} after an ambiguous answer)` : ''}, ${fmt(c.updated)} updated, ${fmt(c.exists)} already existed, ${fmt(c.already_done)} done by an earlier run, ${fmt(c.failed)} failed.`,
+      : `Import ${s.run_id} ${s.stopped ? 'stopped after' : 'finished in'} ${duration(s.duration_ms / 1000)}: ${fmt(c.read)} records read, ${fmt(c.created)} created${c.recovered ? ` (${fmt(c.recovered)} after an ambiguous answer)` : ''}, ${fmt(c.updated)} updated, ${fmt(c.exists)} already existed, ${fmt(c.already_done)} done by an earlier run, ${fmt(c.failed)} failed.`,
   ];
   if (!s.dry_run) lines.push(`Throughput: ${s.writes_per_second} writes/s${s.clerk ? `; Clerk API: ${fmt(s.clerk.requests)} requests, ${fmt(s.clerk.retries)} retries, ${fmt(s.clerk.rate_limited_429)} answered 429` : ''}.`);
   const codes = Object.entries(s.failures_by_code).sort((a, b) => b[1] - a[1]);
@@ -151,7 +192,10 @@ export function importCommand(setExit: (code: number) => void): Command {
       const from = v<string | undefined>('from', i.from);
       if (!from) throw new EtlError('USAGE', 'import needs --from <file> (or import.from in the config file).');
       const log = loggerFromFlags({ logFormat: v('logFormat', i.log_format), logLevel: v('logLevel', i.log_level) });
-      const signals = abortOnSignals(log);
+      const signals = abortOnSignals(log, {
+        stopping: 'no new creates are sent, creates in flight are cancelled (the next run looks them up), the id map and summary are written',
+        outcome: 'the import stopped',
+      });
       try {
         const rateLimit = v<string | undefined>('rateLimit', c.rate_limit);
         const summary = await executeImport(
@@ -175,6 +219,10 @@ export function importCommand(setExit: (code: number) => void): Command {
         );
         process.stdout.write(importSummaryText(summary) + '\n');
         setExit(summary.counts.failed > 0 ? EXIT.REJECTED : EXIT.OK);
+      } catch (err) {
+        // What was done before the signal, as after a finished run; the error line and exit 130 follow.
+        if (err instanceof ImportInterruptedError) process.stdout.write(importSummaryText(err.summary) + '\n');
+        throw err;
       } finally {
         signals.dispose();
       }

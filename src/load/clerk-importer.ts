@@ -1,6 +1,5 @@
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import Papa from 'papaparse';
 import pLimit from 'p-limit';
 import type { ClerkClient } from '../clerk/client.js';
 import { isAmbiguous } from '../clerk/client.js';
@@ -12,8 +11,11 @@ import type { Logger } from '../log.js';
 import type { RunContext, Source, SourceRecord } from '../extract/source.js';
 import { toCreateBody, toUpdateBody, type ExternalIdMode, type ImportUser } from '../transform/import-user.js';
 import { type FieldProblem } from '../transform/validate-user.js';
+import { ensurePrivateDir, openPrivate, writePrivateFile } from '../private-fs.js';
+import { csvText, escapeFormula } from './formats.js';
 import { DONE_STATES, ImportJournal, type JournalEntry } from './import-journal.js';
 import { findSharedIdentifiers, findThisRecord, mapSourceRecord, type RecordLookup, type SharedIdentifier } from './import-identity.js';
+import { redactRecord } from './redact-record.js';
 
 export type OnConflict = 'skip' | 'update' | 'fail';
 
@@ -98,8 +100,8 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   const { source, reportDir, signal, log, dryRun } = options;
   if (!dryRun && !options.client) throw new EtlError('INTERNAL', 'runImport needs a client unless dryRun.');
   const started = Date.now();
-  const journal = dryRun ? undefined : new ImportJournal(reportDir);
-  const failuresFd = openSync(path.join(ensureDir(reportDir), dryRun ? 'dry-run-failures.ndjson' : 'failures.ndjson'), 'w');
+  const journal = dryRun ? undefined : new ImportJournal(reportDir, log);
+  const failuresFd = openPrivate(path.join(ensurePrivateDir(reportDir), dryRun ? 'dry-run-failures.ndjson' : 'failures.ndjson'), 'w');
   const counts: ImportCounts = { read: 0, created: 0, updated: 0, exists: 0, already_done: 0, failed: 0, would_create: 0, recovered: 0 };
   const failuresByCode: Record<string, number> = {};
   const notImportedByField: Record<string, number> = {};
@@ -121,7 +123,7 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
   const fail = (f: Failure): void => {
     counts.failed++;
     failuresByCode[f.code] = (failuresByCode[f.code] ?? 0) + 1;
-    writeSync(failuresFd, JSON.stringify(f) + '\n');
+    writeSync(failuresFd, JSON.stringify({ ...f, record: redactRecord(f.record) }) + '\n');
     if (f.source_id) {
       thisRunFailed.set(f.source_id, f);
       journal?.record({ source_id: f.source_id, state: 'failed', where: f.where, code: f.code });
@@ -135,7 +137,9 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
       field: problems[0]?.field,
       code: 'RECORD_INVALID',
       message: problems.map((p) => `${p.field}: ${p.problem}`).join('; '),
-      record: rec.value ?? rec.text ?? null,
+      // A record the source could not read is not copied: a secret may sit anywhere in it (an
+      // unbalanced quote pulls a row's digest into its name cell); its line or row is named.
+      record: rec.error !== undefined ? null : (rec.value ?? null),
     });
 
   /**
@@ -332,6 +336,11 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     throw err;
   };
 
+  // After every record, not every batch: a batch of 1,000 creates at Clerk's development limit
+  // takes over a minute and a half.
+  const progress = (): void =>
+    options.onProgress?.({ read: counts.read, done: counts.created + counts.updated + counts.exists + counts.already_done + counts.would_create, failed: counts.failed });
+  let failure: { error: unknown } | undefined;
   try {
     const checking = Date.now();
     shared = await findSharedIdentifiers(source, ctx, { inputKind: options.inputKind, externalId: options.externalId });
@@ -343,16 +352,31 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     }
     for await (const batch of source.read(ctx)) {
       if (runSignal.aborted) break;
-      counts.read += batch.length;
       const t0 = Date.now();
-      const results = await Promise.allSettled(batch.map((rec) => limit(() => handle(rec).catch((err: unknown) => stopOn(err, rec)))));
+      const results = await Promise.allSettled(
+        batch.map((rec) =>
+          limit(async () => {
+            // Counted when its turn comes: records a stop (signal, 401/403, --on-conflict fail) leaves unread are not.
+            if (runSignal.aborted) return;
+            counts.read++;
+            try {
+              await handle(rec);
+            } catch (err) {
+              stopOn(err, rec);
+            } finally {
+              progress();
+            }
+          }),
+        ),
+      );
       sendingMs += Date.now() - t0;
       const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (rejected && !stopped) throw fatal ?? rejected.reason;
-      options.onProgress?.({ read: counts.read, done: counts.created + counts.updated + counts.exists + counts.already_done + counts.would_create, failed: counts.failed });
+      if (rejected && !stopped && !signal.aborted) throw fatal ?? rejected.reason;
       if (stopped) break;
     }
-    if (signal.aborted) throw abortError(signal);
+  } catch (err) {
+    // On a signal the source and the requests in flight throw: that is the interrupt, reported below.
+    if (!signal.aborted) failure = { error: err };
   } finally {
     closeSync(failuresFd);
     journal?.close();
@@ -375,14 +399,42 @@ export async function runImport(options: ImportOptions): Promise<ImportSummary> 
     ...(options.client ? { clerk: clerkStatsReport(options.client.stats) } : {}),
     ...(stopped ? { stopped: stopped.message } : {}),
   };
+  // Whatever ended the run, the id map and the summary say what it did (the journal has it all).
+  if (!stopped && signal.aborted) {
+    const interrupted = new ImportInterruptedError(interruptedMessage(abortError(signal), summary, journal), summary);
+    summary.stopped = interrupted.message;
+    writeReports(reportDir, summary, journal, dryRunRows, thisRunFailed);
+    throw interrupted;
+  }
+  if (!stopped && failure) summary.stopped = failure.error instanceof Error ? failure.error.message : String(failure.error);
   writeReports(reportDir, summary, journal, dryRunRows, thisRunFailed);
   if (stopped) throw stopped;
+  if (failure) throw failure.error;
   return summary;
 }
 
-function ensureDir(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  return dir;
+/** An import stopped by SIGINT/SIGTERM (or its signal): the reports are written; `summary` says what was done. */
+export class ImportInterruptedError extends EtlError {
+  constructor(
+    message: string,
+    readonly summary: ImportSummary,
+  ) {
+    super('ABORTED', message);
+  }
+}
+
+function interruptedMessage(reason: EtlError, s: ImportSummary, journal: ImportJournal | undefined): string {
+  const c = s.counts;
+  let unknown = 0;
+  for (const e of journal?.entries() ?? []) if (e.state === 'pending') unknown++;
+  const done = s.dry_run
+    ? `${c.would_create} would be created, ${c.failed} would fail`
+    : `${c.created} users created, ${c.updated} updated, ${c.exists} already existed, ${c.failed} failed`;
+  return (
+    `${reason.message.replace(/\.$/, '')}. Done so far: ${done}${c.already_done ? `, ${c.already_done} done by an earlier run` : ''}.` +
+    (unknown ? ` ${unknown} create(s) were in flight: Clerk may have made them; the next run looks them up before sending anything.` : '') +
+    ` The id map and summary are in ${s.report_dir}; run the same command again to go on.`
+  );
 }
 
 /** Clerk's `meta.param_name` of the error, e.g. `email_address`. */
@@ -412,13 +464,13 @@ function writeReports(
     for (const r of dryRunRows) rows.push({ source_id: r.source_id, clerk_user_id: '', outcome: r.outcome, not_imported: r.not_imported.join(';') });
     for (const [id, f] of failed) rows.push({ source_id: id, clerk_user_id: '', outcome: 'failed', not_imported: '', error_code: f.code } as Record<string, string>);
   }
-  const csv = Papa.unparse(
-    rows.map((r) => [r.source_id, r.clerk_user_id, r.outcome, r.not_imported]),
-    { header: false, newline: '\r\n' },
-  );
+  // The export's CSV rules (README "CSV formula injection"): RFC 4180 quoting, and a cell a
+  // spreadsheet would run as a formula (a source id `=HYPERLINK(…)`) gets a leading `'`.
+  const cell = (v: string | undefined): string => (v ? csvText(escapeFormula(v)) : '');
+  const csv = rows.map((r) => [r.source_id, r.clerk_user_id, r.outcome, r.not_imported].map(cell).join(',') + '\r\n').join('');
   const file = summary.dry_run ? 'dry-run-id-map.csv' : 'id-map.csv';
-  writeFileSync(path.join(reportDir, file), 'source_id,clerk_user_id,outcome,not_imported\r\n' + (csv ? csv + '\r\n' : ''));
-  writeFileSync(path.join(reportDir, summary.dry_run ? 'dry-run-summary.json' : 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  writePrivateFile(path.join(reportDir, file), 'source_id,clerk_user_id,outcome,not_imported\r\n' + csv);
+  writePrivateFile(path.join(reportDir, summary.dry_run ? 'dry-run-summary.json' : 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
 }
 
 function mapRow(e: JournalEntry): Record<string, string> {

@@ -21,10 +21,11 @@ export function isS3Url(to: string): boolean {
 }
 
 /** What each location flag takes, for the message that refuses anything else. */
-const SUPPORTED: Record<'--to' | '--state' | '--from', { schemes: string[]; text: string }> = {
+const SUPPORTED: Record<'--to' | '--state' | '--from' | '--report', { schemes: string[]; text: string }> = {
   '--to': { schemes: ['s3'], text: 'a local folder or s3://bucket/prefix' },
   '--state': { schemes: ['s3'], text: 'a local file or s3://bucket/key' },
   '--from': { schemes: [], text: 'a local file' },
+  '--report': { schemes: [], text: 'a local folder' },
 };
 
 /**
