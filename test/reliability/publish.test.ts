@@ -2,8 +2,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateUsers } from '../../src/emulator/generate.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import { redactSecrets, redactUrl } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import { readNdjson } from '../helpers/read-back.js';
@@ -14,6 +15,16 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-publish-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const input = path.join(dir, 'users.ndjson');
 writeFileSync(input, generateUsers(2000, { seed: 31 }).map((u) => JSON.stringify(u)).join('\n') + '\n');
+// Runs with a --state read the API (a file export cannot take a state): the emulator with the same users.
+let emulator: RunningEmulator;
+let api: Record<string, string>;
+beforeAll(async () => {
+  emulator = await startEmulator({ users: 2000, seed: 31 });
+  api = { CLERK_API_URL: emulator.url, CLERK_SECRET_KEY: 'sk_test_emulator' };
+});
+afterAll(async () => {
+  await emulator?.close();
+});
 
 const walk = (d: string): string[] => (existsSync(d) ? readdirSync(d).flatMap((n) => (statSync(path.join(d, n)).isDirectory() ? walk(path.join(d, n)) : [path.join(d, n)])) : []);
 /** Files a folder glob would read: everything outside the `_`-prefixed top-level folders. */
@@ -60,9 +71,9 @@ describe('a run killed with SIGKILL while it publishes (local)', () => {
   it('leaves files in the table folders and a journal; the next run (default grace) deletes them, its staging and the dead lock; private files are owner-only', async () => {
     const to = path.join(dir, 'killed');
     const state = path.join(dir, 'state-killed', 's.json');
-    const args = ['export', '--from', input, '--to', to, '--format', 'parquet,csv,raw', '--state', state, '--log-format', 'json', '--no-progress'];
+    const args = ['export', '--to', to, '--format', 'parquet,csv,raw', '--state', state, '--log-format', 'json', '--no-progress'];
     // The test hook pauses the run right after its 3rd file reached its final place.
-    const a = start(args, { CLERK_ETL_TEST_PAUSE_PUBLISH_AFTER: '3' });
+    const a = start(args, { ...api, CLERK_ETL_TEST_PAUSE_PUBLISH_AFTER: '3' });
     await until('the first run to pause in the middle of publishing', () => a.stderr().includes('paused after publishing 3 files'), 30_000);
     // What the kill leaves: 3 files a folder glob reads, no manifest, the journal, the staging folder, the lock.
     const pending = readdirSync(path.join(to, '_pending'));
@@ -84,7 +95,7 @@ describe('a run killed with SIGKILL while it publishes (local)', () => {
     expect(walk(path.join(to, '_staging', runA)).length).toBeGreaterThan(0);
 
     // The next run, with the default 60-minute grace: the dead run (this host, process gone) is swept at once.
-    const b = await run(args, {}, 60_000);
+    const b = await run(args, api, 60_000);
     expect(b.code, b.stderr).toBe(0);
     const swept = b.stderr.split('\n').filter((l) => l.includes('swept the output of an earlier run')).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(swept).toEqual([expect.objectContaining({ run_id: runA, reason: 'process gone', published_files_removed: 3, staging_removed: true })]);
@@ -115,7 +126,7 @@ describe('paths that cannot be created', () => {
     expect(toProc.stderr).toMatch(/Could not create the folder for .*ENOENT/);
     expect(toProc.ms).toBeLessThan(10_000);
 
-    const stateProc = await run([...base, '--to', path.join(dir, 'proc-state'), '--state', `${nowhere}/s.json`]);
+    const stateProc = await run(['export', '--format', 'raw', '--log-format', 'json', '--no-progress', '--to', path.join(dir, 'proc-state'), '--state', `${nowhere}/s.json`], api);
     expect(stateProc.code, stateProc.stderr).toBe(1);
     expect(stateProc.stderr).toMatch(/Could not create the folder for s\.json\.lock.*ENOENT/);
     expect(stateProc.ms).toBeLessThan(10_000);
