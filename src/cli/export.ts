@@ -380,6 +380,16 @@ export function parseBytes(value: string): number {
   return n;
 }
 
+/** The "Clerk API:" help group, the same for every command that talks to Clerk. */
+export function clerkApiOptions(command: Command): Command {
+  return command
+    .optionsGroup('Clerk API:')
+    .addOption(documentDefault(new Option('--api-url <url>', 'Clerk Backend API origin'), `CLERK_API_URL, else ${DEFAULT_API_URL}`))
+    .addOption(documentDefault(new Option('--rate-limit <n[/Ns]>', 'requests per window'), 'from the key: sk_live_ 1000/10s, sk_test_ 100/10s'))
+    .addOption(documentDefault(new Option('--request-timeout <ms>', 'timeout of one API request').argParser(positiveInt('--request-timeout')), '30000'))
+    .addOption(documentDefault(new Option('--max-attempts <n>', 'attempts per API request (retries with backoff) before giving up').argParser(positiveInt('--max-attempts')), String(DEFAULT_RETRY_POLICY.maxAttempts)));
+}
+
 export function exportCommand(setExit: (code: number) => void): Command {
   const command = new Command('export')
     .description('Export Clerk users (from the Backend API or a file) to Parquet / CSV / NDJSON / raw files.')
@@ -434,12 +444,7 @@ export function exportCommand(setExit: (code: number) => void): Command {
     .addOption(new Option('--drop-table <table>', 'leave a whole table out (repeatable or comma-separated)').argParser(listOption()).default([], 'none'))
     .addOption(new Option('--csv-formula-escape <on|off>', "prefix ' to CSV cells starting with = + - @ tab CR (OWASP)").choices(['on', 'off']).default('on'))
     .addOption(new Option('--schema-contract <mode>', 'fields the schema does not know: evolve (keep going), freeze (keep going, exit 6), strict (reject those users)').choices(['evolve', 'freeze', 'strict']).default('evolve'));
-  command
-    .optionsGroup('Clerk API:')
-    .addOption(documentDefault(new Option('--api-url <url>', 'Clerk Backend API origin'), `CLERK_API_URL, else ${DEFAULT_API_URL}`))
-    .addOption(documentDefault(new Option('--rate-limit <n[/Ns]>', 'requests per window'), 'from the key: sk_live_ 1000/10s, sk_test_ 100/10s'))
-    .addOption(documentDefault(new Option('--request-timeout <ms>', 'timeout of one API request').argParser(positiveInt('--request-timeout')), '30000'))
-    .addOption(documentDefault(new Option('--max-attempts <n>', 'attempts per API request before the run fails').argParser(positiveInt('--max-attempts')), String(DEFAULT_RETRY_POLICY.maxAttempts)));
+  clerkApiOptions(command);
   command
     .optionsGroup('Performance:')
     .option('--concurrency <n>', 'created_at windows paged at the same time', positiveInt('--concurrency'), 4)

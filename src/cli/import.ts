@@ -9,12 +9,11 @@ import type { Logger } from '../log.js';
 import { newRunId } from '../run-export.js';
 import type { ExternalIdMode } from '../transform/import-user.js';
 import { abortOnSignals, documentDefault, HELP_WITH_DEFAULTS, loggerFromFlags, positiveInt, type LogFlags } from './common.js';
-import { DEFAULT_RETRY_POLICY } from '../clerk/retry.js';
 import { EXIT } from './exit-codes.js';
 import { clerkClientFrom } from './clerk-client-from-settings.js';
 import { loadConfigFile } from '../config/load.js';
 import { flagValue, pick } from '../config/merge.js';
-import { DEFAULT_API_URL, parseRateLimit } from './export.js';
+import { clerkApiOptions, DEFAULT_API_URL, parseRateLimit } from './export.js';
 import { duration, fmt, Progress } from './progress.js';
 import { countRecords } from '../extract/count-records.js';
 import { StateStore } from '../state/state-store.js';
@@ -174,12 +173,7 @@ export function importCommand(setExit: (code: number) => void): Command {
     .optionsGroup('Mapping and conflicts:')
     .addOption(new Option('--on-conflict <what>', 'when an email, phone, username or external_id already exists').choices(['skip', 'update', 'fail']).default('skip'))
     .addOption(new Option('--external-id <mode>', "source: the source's external_id, else its id; id: always the source id; keep: only the source's external_id").choices(['source', 'id', 'keep']).default('source'));
-  command
-    .optionsGroup('Clerk API:')
-    .addOption(documentDefault(new Option('--api-url <url>', 'Clerk Backend API origin'), `CLERK_API_URL, else ${DEFAULT_API_URL}`))
-    .addOption(documentDefault(new Option('--rate-limit <n[/Ns]>', 'requests per window'), 'from the key: sk_live_ 1000/10s, sk_test_ 100/10s'))
-    .addOption(documentDefault(new Option('--request-timeout <ms>', 'timeout of one request').argParser(positiveInt('--request-timeout')), '30000'))
-    .addOption(documentDefault(new Option('--max-attempts <n>', 'attempts per request').argParser(positiveInt('--max-attempts')), String(DEFAULT_RETRY_POLICY.maxAttempts)));
+  clerkApiOptions(command);
   command
     .optionsGroup('Performance:')
     .option('--concurrency <n>', 'creates in flight at once (the rate limiter sets the pace)', positiveInt('--concurrency'), 8);

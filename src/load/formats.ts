@@ -1,5 +1,4 @@
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
-import Papa from 'papaparse';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { writeFlatColumn, type Compressor, type FlatColumn } from './parquet-pages.js';
 import type { Row } from '../transform/flatten-user.js';

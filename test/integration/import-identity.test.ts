@@ -15,6 +15,7 @@ import { FileSource } from '../../src/extract/file-source.js';
 import { runImport } from '../../src/load/clerk-importer.js';
 import { silentLogger } from '../../src/log.js';
 import { emulatorPerTest } from '../helpers/emulators.js';
+import { importSettingsFor } from '../helpers/import-settings.js';
 
 const BIN = path.resolve(__dirname, '../../bin/clerk-etl.js');
 const BCRYPT = '$2b$10$U4C0ZY8OG8y41F9LusfKyu3HRMBL0rCZcKBVsXhgr.n8Ou6FPhzO2';
@@ -23,22 +24,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-import-identity-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const emulator = emulatorPerTest();
 
-function settings(em: { url: string; secretKey: string }, from: string, report: string, extra: Partial<ImportSettings> = {}): ImportSettings {
-  return {
-    from,
-    inputFormat: 'auto',
-    reportDir: report,
-    onConflict: 'skip',
-    dryRun: false,
-    apiUrl: em.url,
-    secretKey: em.secretKey,
-    concurrency: 1,
-    rateLimit: { requests: 100_000, windowMs: 1000 },
-    externalId: 'source',
-    progress: false,
-    ...extra,
-  };
-}
+const settings = importSettingsFor(1);
 
 const run = (s: ImportSettings) => executeImport(s, silentLogger, new AbortController().signal);
 

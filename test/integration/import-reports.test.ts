@@ -6,14 +6,14 @@ import Papa from 'papaparse';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClerkUser } from '../../src/clerk/types.js';
 import { exitCodeFor } from '../../src/cli/exit-codes.js';
-import { executeImport, type ImportSettings } from '../../src/cli/import.js';
+import { executeImport } from '../../src/cli/import.js';
 import { generateUsers } from '../../src/emulator/generate.js';
-import type { RunningEmulator } from '../../src/emulator/server.js';
 import { EtlError } from '../../src/errors.js';
 import type { ImportSummary } from '../../src/load/clerk-importer.js';
 import { ImportJournal } from '../../src/load/import-journal.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { emulatorPerTest } from '../helpers/emulators.js';
+import { importSettingsFor } from '../helpers/import-settings.js';
 
 const BIN = path.resolve(__dirname, '../../bin/clerk-etl.js');
 const BCRYPT = '$2b$10$U4C0ZY8OG8y41F9LusfKyu3HRMBL0rCZcKBVsXhgr.n8Ou6FPhzO2';
@@ -21,22 +21,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-import-reports-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const emulator = emulatorPerTest();
 
-function settings(em: RunningEmulator, from: string, report: string, extra: Partial<ImportSettings> = {}): ImportSettings {
-  return {
-    from,
-    inputFormat: 'auto',
-    reportDir: report,
-    onConflict: 'skip',
-    dryRun: false,
-    apiUrl: em.url,
-    secretKey: em.secretKey,
-    concurrency: 4,
-    rateLimit: { requests: 100_000, windowMs: 1000 },
-    externalId: 'source',
-    progress: false,
-    ...extra,
-  };
-}
+const settings = importSettingsFor(4);
 
 /** n generated users that have an identifier (Clerk cannot create one without), as an NDJSON file. */
 function usersFile(name: string, n: number, seed: number, edit: (u: ClerkUser, i: number) => ClerkUser = (u) => u): { file: string; users: ClerkUser[] } {

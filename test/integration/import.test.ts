@@ -4,14 +4,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Papa from 'papaparse';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ClerkUser } from '../../src/clerk/types.js';
-import { executeImport, type ImportSettings } from '../../src/cli/import.js';
+import { executeImport } from '../../src/cli/import.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import type { RunningEmulator } from '../../src/emulator/server.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { SHARED_CLERK } from '../helpers/examples.js';
 import { emulatorPerTest } from '../helpers/emulators.js';
+import { importSettingsFor } from '../helpers/import-settings.js';
 import { readNdjson } from '../helpers/read-back.js';
 
 const BIN = path.resolve(__dirname, '../../bin/clerk-etl.js');
@@ -20,22 +21,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-import-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const emulator = emulatorPerTest();
 
-function importSettings(em: RunningEmulator, from: string, report: string, extra: Partial<ImportSettings> = {}): ImportSettings {
-  return {
-    from,
-    inputFormat: 'auto',
-    reportDir: report,
-    onConflict: 'skip',
-    dryRun: false,
-    apiUrl: em.url,
-    secretKey: em.secretKey,
-    concurrency: 8,
-    rateLimit: { requests: 100_000, windowMs: 1000 },
-    externalId: 'source',
-    progress: false,
-    ...extra,
-  };
-}
+const importSettings = importSettingsFor(8);
 
 async function rawExport(em: RunningEmulator, to: string): Promise<ClerkUser[]> {
   const { result } = await exportRun(

@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ClerkUser } from '../../src/clerk/types.js';
 import { executeExport, runExportCommand, type ExportSettings } from '../../src/cli/export.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import type { RunningEmulator } from '../../src/emulator/server.js';
