@@ -71,6 +71,10 @@ export async function executeImport(settings: ImportSettings, log: Logger, signa
     });
     // The importer reads the file more than once (shared identifiers are checked first): each warning once.
     if (source instanceof ClerkCsvSource) for (const w of new Set(source.headerWarnings)) log.warn(`dashboard CSV: ${w}`);
+    // An input without a single record is a wrong file, not a finished migration: say so (exit 1).
+    if (summary.counts.read === 0) {
+      throw new EtlError('INPUT_INVALID', `${settings.from} holds no record: nothing was imported. Check the file (an empty export, the wrong path or a truncated download?).`);
+    }
     return summary;
   } finally {
     counting.abort();

@@ -99,6 +99,24 @@ describe('inputs that are not users publish nothing', () => {
       expect(exitCodeFor(err)).toBe(1);
     });
   });
+
+  it('import of a file without a record fails (exit 1) naming the file, for NDJSON and a JSON array', async () => {
+    for (const [name, text] of [['empty.ndjson', ''], ['empty.json', '[]\n']] as const) {
+      const from = path.join(dir, `import-${name}`);
+      writeFileSync(from, text);
+      const err: unknown = await executeImport(
+        { from, inputFormat: 'auto', reportDir: path.join(dir, `report-${name}`), onConflict: 'skip', dryRun: true, apiUrl: 'http://127.0.0.1:9', concurrency: 1, externalId: 'source', progress: false },
+        silentLogger,
+        new AbortController().signal,
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, name).toBeInstanceOf(EtlError);
+      expect((err as EtlError).message).toMatch(new RegExp(`import-${name.replace('.', '\\.')} holds no record: nothing was imported`));
+      expect(exitCodeFor(err)).toBe(1);
+    }
+  });
 });
 
 function readFixture(name: string): Buffer {
