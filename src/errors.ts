@@ -79,7 +79,9 @@ const URL_CREDENTIALS = /\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#@"'<>\\,]+)@/g;
 export function redactUrl(url: string): string {
   return url.replace(URL_CREDENTIALS, (_m, scheme: string, userinfo: string) => {
     const colon = userinfo.indexOf(':');
-    return `${scheme}${colon >= 0 ? userinfo.slice(0, colon) + ':' : ''}[REDACTED]@`;
+    // In an s3:// URL the user part is an AWS access key id, itself never shown (README).
+    const user = colon >= 0 && !/^s3/i.test(scheme) ? userinfo.slice(0, colon) + ':' : '';
+    return `${scheme}${user}[REDACTED]@`;
   });
 }
 

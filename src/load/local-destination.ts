@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { link, open, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { makeDirs, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../private-fs.js';
@@ -36,6 +36,8 @@ export class LocalDestination implements Destination {
   readonly url: string;
   private readonly root: string;
   private readonly stagingDir: string;
+  /** Whether --to existed before this run: a failed run removes the folder only if it made it and left it empty. */
+  private readonly rootExisted: boolean;
   private readonly staged: string[] = [];
   private readonly published: string[] = [];
   private readonly open = new Set<WriteStream>();
@@ -44,6 +46,7 @@ export class LocalDestination implements Destination {
 
   constructor(root: string, private readonly runId: string, options: LocalDestinationOptions = {}) {
     this.root = path.resolve(root);
+    this.rootExisted = existsSync(this.root);
     this.url = this.root;
     this.stagingDir = path.join(this.root, '_staging', runId);
     this.privateFiles = options.privateFiles ?? false;
@@ -145,6 +148,8 @@ export class LocalDestination implements Destination {
     await rmdir(path.dirname(this.stagingDir)).catch(() => undefined);
     for (const rel of this.published) await rm(path.join(this.root, rel), { force: true });
     await this.journal.clear();
+    // A failed run whose --to did not exist leaves no empty folder behind (rmdir keeps a non-empty one).
+    if (!this.rootExisted) await rmdir(this.root).catch(() => undefined);
   }
 
   private async removeJournal(runId: string): Promise<void> {

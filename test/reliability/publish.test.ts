@@ -170,8 +170,10 @@ describe('locations with a scheme the tool does not support', () => {
     const r = await run(['export', '--from', input, '--to', 's3://AKIAEXAMPLE:Sup3rSecretPw9@warehouse/clerk', '--format', 'raw', '--no-progress']);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('an s3:// URL cannot carry credentials');
-    expect(r.stderr).toContain('s3://AKIAEXAMPLE:[REDACTED]@warehouse/clerk');
+    // The user part of an s3:// URL is an access key id: hidden as well.
+    expect(r.stderr).toContain('s3://[REDACTED]@warehouse/clerk');
     expect(r.stdout + r.stderr).not.toContain('Sup3rSecretPw9');
+    expect(r.stdout + r.stderr).not.toContain('AKIAEXAMPLE');
   });
 
   it('one redaction for URLs: messages and log lines lose the password (and a bare token) of any URL', () => {
