@@ -24,7 +24,10 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const min = LEVELS[options.level ?? 'info'];
   const format = options.format ?? 'pretty';
-  const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  // On a terminal a progress bar may hold the current line (drawn with \r, no newline): a log line
+  // clears it first instead of being glued to its end; the bar is drawn again on its next update.
+  const clear = format === 'pretty' && process.stderr.isTTY ? '\r\x1b[2K' : '';
+  const write = options.write ?? ((line: string) => process.stderr.write(clear + line + '\n'));
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (LEVELS[level] < min) return;
     let line: string;
