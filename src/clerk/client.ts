@@ -1,6 +1,6 @@
 import { EtlError, abortError, registerSecret, type EtlErrorCode } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import { jsonArrayElements } from './json-elements.js';
+import { jsonArrayElements, mayLoseNumbers } from './json-elements.js';
 import { TokenBucket } from './rate-limiter.js';
 import { computeRetryDelay, resolveRetryPolicy, sleep, type RetryPolicy } from './retry.js';
 import { CLERK_API_VERSION, type ClerkErrorBody, type ClerkUser } from './types.js';
@@ -44,8 +44,16 @@ export interface ClerkResponse<T> {
 /** A user of a page with its JSON text as Clerk sent it. */
 export interface UserWithText {
   user: ClerkUser;
-  text: string;
+  /** The user's text as Clerk sent it, where asked for (see {@link UserText}). */
+  text?: string;
 }
+
+/**
+ * Which users of a page get their text: `all` (format raw keeps Clerk's bytes), `lossy` (only users
+ * whose text holds a number JSON.parse changes, so the tables can keep it; one scan of the page
+ * finds none on most pages), `none` (only the ids are wanted: the deletion sweep).
+ */
+export type UserText = 'all' | 'lossy' | 'none';
 
 /** Options of {@link ClerkClient}. Validated in the constructor (`CONFIG_INVALID`). */
 export interface ClerkClientOptions {
@@ -316,16 +324,24 @@ export class ClerkClient {
   }
 
   /**
-   * {@link listUsers}, with each user's JSON text exactly as in Clerk's body (whitespace outside strings
+   * {@link listUsers}, with users' JSON text exactly as in Clerk's body (whitespace outside strings
    * removed when the body spans several lines), so an export can keep Clerk's bytes and numbers.
+   * Texts cost memory and copies to the transform workers: only the users `keep` names get one.
    */
-  async listUsersWithText(query: Query = {}, signal?: AbortSignal): Promise<UserWithText[]> {
+  async listUsersWithText(query: Query, signal: AbortSignal | undefined, keep: UserText): Promise<UserWithText[]> {
     const { users, text } = await this.userPage(query, signal);
+    if (keep === 'none' || (keep === 'lossy' && !mayLoseNumbers(text))) return users.map((user) => ({ user }));
     const texts = jsonArrayElements(text);
     if (texts?.length !== users.length) {
       throw new EtlError('INTERNAL', `GET /v1/users: the body's array could not be split into its ${users.length} users (found ${texts?.length ?? 'no array'}).`);
     }
-    return users.map((user, i) => ({ user, text: texts[i]! }));
+    return users.map((user, i) => {
+      const t = texts[i]!;
+      // A text read exactly lends its substrings to the table rows, which live until their row group
+      // is written; as a slice of the page it would keep the whole page (~1.5 MB) alive with them.
+      if (mayLoseNumbers(t)) return { user, text: Buffer.from(t, 'utf8').toString('utf8') };
+      return { user, text: keep === 'all' ? t : undefined };
+    });
   }
 
   private async userPage(query: Query, signal: AbortSignal | undefined): Promise<{ users: ClerkUser[]; text: string }> {

@@ -1,3 +1,5 @@
+import { isSafeNumber } from 'lossless-json';
+
 /**
  * The text of each element of a JSON array, exactly as it stands in `text` (a page of users as Clerk
  * sent it), so that `raw` can keep Clerk's bytes rather than a re-serialisation. `text` must be
@@ -78,4 +80,26 @@ function compact(json: string): string {
     }
   }
   return out + json.slice(from);
+}
+
+/**
+ * A number token that may not survive JSON.parse: 16 or more digits (a double keeps 15 significant
+ * digits for sure), or an exponent. A number token follows `:`, `,` or `[` (and maybe whitespace).
+ */
+const CANDIDATE = /[:,[][ \t\r\n]*(-?[0-9](?:[0-9.]{15}|[0-9]*(?:\.[0-9]+)?[eE]))/g;
+const NUMBER = /-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+
+/**
+ * Whether a JSON text may hold a number JSON.parse does not keep exactly. One regular-expression
+ * scan; each candidate (rare) is then checked, so a safe 16-digit number such as 2^53 − 1 does not
+ * send its record to the slower exact parse. The same characters inside a string only cost that parse.
+ */
+export function mayLoseNumbers(text: string): boolean {
+  CANDIDATE.lastIndex = 0;
+  for (let m = CANDIDATE.exec(text); m !== null; m = CANDIDATE.exec(text)) {
+    NUMBER.lastIndex = m.index + m[0].length - m[1]!.length;
+    const token = NUMBER.exec(text)?.[0];
+    if (token === undefined || !isSafeNumber(token)) return true;
+  }
+  return false;
 }

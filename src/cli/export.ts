@@ -176,9 +176,10 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
     const recentSince = startedAt - overlapMs;
     const window = mode === 'incremental' ? { from: before!.watermark - overlapMs, to: startedAt } : undefined;
     let source: Source;
+    const userText = settings.formats.includes('raw') ? 'all' : 'lossy';
     if (settings.from) source = new FileSource(settings.from, settings.inputFormat);
-    else if (mode === 'incremental') source = new ClerkIncrementalSource({ client: client!, since: window!.from, until: startedAt });
-    else source = new ClerkApiSource({ client: client!, snapshotAt: startedAt, concurrency: settings.concurrency });
+    else if (mode === 'incremental') source = new ClerkIncrementalSource({ client: client!, since: window!.from, until: startedAt, userText });
+    else source = new ClerkApiSource({ client: client!, snapshotAt: startedAt, concurrency: settings.concurrency, userText });
 
     if (settings.dryRun) {
       const estimate = client ? await client.countUsers(mode === 'full' ? { created_at_before: startedAt } : {}, signal) : undefined;
@@ -262,7 +263,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
 /** Every id that exists now (created before the snapshot): the deletion check of an incremental run. */
 async function sweepIds(client: ClerkClient, snapshotAt: number, concurrency: number, signal: AbortSignal, log: Logger, runId: string): Promise<IdSet> {
   const ids = new IdSet();
-  const sweep = new ClerkApiSource({ client, snapshotAt, concurrency });
+  const sweep = new ClerkApiSource({ client, snapshotAt, concurrency, userText: 'none' });
   for await (const batch of sweep.read({ signal, log, runId })) for (const r of batch) if (typeof (r.value as ClerkUser)?.id === 'string') ids.add((r.value as ClerkUser).id);
   log.info('id sweep for deletions done', { users: ids.size, pages: sweep.pages });
   return ids;

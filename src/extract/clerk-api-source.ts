@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
-import type { ClerkClient } from '../clerk/client.js';
+import type { ClerkClient, UserText } from '../clerk/client.js';
 import { AsyncQueue } from './async-queue.js';
 import type { RunContext, Source, SourceRecord } from './source.js';
 
@@ -18,6 +18,8 @@ export interface ClerkApiSourceOptions {
   concurrency?: number;
   /** Page size, 1–500. Default 500. */
   pageSize?: number;
+  /** Which users keep their text as Clerk sent it (`all` for format raw). Default `lossy`. */
+  userText?: UserText;
 }
 
 interface Window {
@@ -119,7 +121,7 @@ export class ClerkApiSource implements Source {
     let cursor: string | undefined;
     for (;;) {
       signal.throwIfAborted();
-      // With each user's text as Clerk sent it: `raw` keeps those bytes, and numbers JSON.parse would change are read from it.
+      // Users' text as Clerk sent it, where needed: `raw` keeps those bytes, and numbers JSON.parse would change are read from it.
       const page = await this.options.client.listUsersWithText(
         {
           order_by: '+created_at',
@@ -129,6 +131,7 @@ export class ClerkApiSource implements Source {
           starting_after: cursor,
         },
         signal,
+        this.options.userText ?? 'lossy',
       );
       this.pages++;
       ctx.log.debug('page', { window_from: w.from, window_to: w.to, users: page.length, cursor: cursor ?? null });

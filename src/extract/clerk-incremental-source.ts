@@ -1,4 +1,4 @@
-import type { ClerkClient } from '../clerk/client.js';
+import type { ClerkClient, UserText } from '../clerk/client.js';
 import { EtlError } from '../errors.js';
 import { PAGE_LIMIT } from './clerk-api-source.js';
 import type { RunContext, Source, SourceRecord } from './source.js';
@@ -9,6 +9,8 @@ export interface ClerkIncrementalSourceOptions {
   since: number;
   /** Snapshot time of this run (for the manifest's window). */
   until: number;
+  /** Which users keep their text as Clerk sent it (`all` for format raw). Default `lossy`. */
+  userText?: UserText;
   pageSize?: number;
   /**
    * Users each page repeats of the previous one, at least (more when many users share the last
@@ -74,7 +76,7 @@ export class ClerkIncrementalSource implements Source {
     let joined = 0;
     for (;;) {
       ctx.signal.throwIfAborted();
-      const rows = await this.options.client.listUsersWithText({ order_by: '-updated_at', limit: this.pageSize, offset }, ctx.signal);
+      const rows = await this.options.client.listUsersWithText({ order_by: '-updated_at', limit: this.pageSize, offset }, ctx.signal, this.options.userText ?? 'lossy');
       const page = rows.map((r) => r.user);
       this.pages++;
       const stamps = page.map((u) => (typeof u?.updated_at === 'number' ? u.updated_at : undefined)).filter((t): t is number => t !== undefined);

@@ -4,7 +4,8 @@ import type { RejectedRecord } from '../load/export-sink.js';
 import { emptyRows, flattenUser, unknownFieldPaths, type FlattenContext, type RowsByTable } from './flatten-user.js';
 import { describeProblems, validateUser } from './validate-user.js';
 import { IdSet } from './id-set.js';
-import { mayLoseNumbers, parseExact } from './exact-json.js';
+import { mayLoseNumbers } from '../clerk/json-elements.js';
+import { parseExact } from './exact-json.js';
 
 /** What the id gate decided for a record. */
 export const Gate = {

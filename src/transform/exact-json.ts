@@ -8,30 +8,8 @@ import { isLosslessNumber, isSafeNumber, LosslessNumber, parse, stringify } from
  * JSON.parse cannot hand out a number's source text, so a record whose text holds such a number is
  * parsed a second time with lossless-json, which keeps each of those numbers as its text (a
  * LosslessNumber) and writes that text back. Every other number stays a plain number. The common
- * case pays one regular-expression scan per record (mayLoseNumbers).
+ * case pays one regular-expression scan per page or record (mayLoseNumbers, in clerk/json-elements.ts).
  */
-
-/**
- * A number token that may not survive JSON.parse: 16 or more digits (a double keeps 15 significant
- * digits for sure), or an exponent. A number token follows `:`, `,` or `[` (and maybe whitespace).
- */
-const CANDIDATE = /[:,[][ \t\r\n]*(-?[0-9](?:[0-9.]{15}|[0-9]*(?:\.[0-9]+)?[eE]))/g;
-const NUMBER = /-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-
-/**
- * Whether a JSON text may hold a number JSON.parse does not keep exactly. One regular-expression
- * scan; each candidate (rare) is then checked, so a safe 16-digit number such as 2^53 − 1 does not
- * send its record to the slower exact parse. The same characters inside a string only cost that parse.
- */
-export function mayLoseNumbers(text: string): boolean {
-  CANDIDATE.lastIndex = 0;
-  for (let m = CANDIDATE.exec(text); m !== null; m = CANDIDATE.exec(text)) {
-    NUMBER.lastIndex = m.index + m[0].length - m[1]!.length;
-    const token = NUMBER.exec(text)?.[0];
-    if (token === undefined || !isSafeNumber(token)) return true;
-  }
-  return false;
-}
 
 /** A number whose value a double keeps stays a number; any other keeps its text. */
 function parseNumber(text: string): number | LosslessNumber {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClerkClient, TokenBucket } from '../../src/clerk/index.js';
+import type { UserText } from '../../src/clerk/client.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import { ClerkApiSource } from '../../src/extract/clerk-api-source.js';
 import { FileSource } from '../../src/extract/file-source.js';
@@ -144,13 +145,28 @@ describe('numbers, keys and bytes survive an export from the Clerk API', () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const source = (): ClerkApiSource =>
-    new ClerkApiSource({
-      client: new ClerkClient({ apiUrl, secretKey: 'sk_test_fidelity', limiter: new TokenBucket({ requests: 1000, windowMs: 1000 }) }),
-      snapshotAt: RUN_AT,
-      pageSize: 4,
-      concurrency: 2,
-    });
+  const client = (): ClerkClient => new ClerkClient({ apiUrl, secretKey: 'sk_test_fidelity', limiter: new TokenBucket({ requests: 1000, windowMs: 1000 }) });
+  // Format raw asks for every user's text (as the export command does); the tables alone for the
+  // texts that hold a number JSON.parse changes (here: every user's public_metadata).
+  const source = (userText: UserText = 'all'): ClerkApiSource => new ClerkApiSource({ client: client(), snapshotAt: RUN_AT, pageSize: 4, concurrency: 2, userText });
+
+  it('texts only where asked: all, the users whose numbers JSON.parse changes, or none', async () => {
+    pretty = false;
+    const sorted = [...texts].sort();
+    const all = await client().listUsersWithText({ limit: 10 }, undefined, 'all');
+    expect(all.map((u) => u.text).sort()).toEqual(sorted);
+    const lossy = await client().listUsersWithText({ limit: 10 }, undefined, 'lossy');
+    expect(lossy.map((u) => u.text).sort()).toEqual(sorted); // every user here holds such a number
+    const none = await client().listUsersWithText({ limit: 10 }, undefined, 'none');
+    expect(none.map((u) => u.text)).toEqual(texts.map(() => undefined));
+    expect(none.map((u) => u.user.id).sort()).toEqual(users.map((u) => u.id).sort());
+  });
+
+  it('without raw, the tables still keep numbers and keys (texts only for the users that need them)', async () => {
+    pretty = false;
+    const { root, manifest } = await run(source('lossy'), 'api-lossy', 2);
+    await expectExactTables(root, manifest, texts);
+  });
 
   for (const workers of [0, 2]) {
     it(`raw holds each user's bytes as Clerk sent them; the tables keep numbers and keys (workers ${workers})`, async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mayLoseNumbers, parseExact, stringifyExact } from '../../src/transform/exact-json.js';
+import { mayLoseNumbers } from '../../src/clerk/json-elements.js';
+import { parseExact, stringifyExact } from '../../src/transform/exact-json.js';
 
 describe('exact numbers', () => {
   it('mayLoseNumbers finds every number JSON.parse changes, and passes numbers it keeps', () => {
