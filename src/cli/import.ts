@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import path from 'node:path';
 import { EtlError } from '../errors.js';
 import { ClerkCsvSource } from '../extract/clerk-csv-source.js';
-import { FileSource } from '../extract/file-source.js';
+import { assertReadable, FileSource } from '../extract/file-source.js';
 import type { Source } from '../extract/source.js';
 import { ImportInterruptedError, runImport, type ImportSummary, type OnConflict } from '../load/clerk-importer.js';
 import type { Logger } from '../log.js';
@@ -45,6 +45,8 @@ export async function executeImport(settings: ImportSettings, log: Logger, signa
     : clerkClientFrom(settings, log, 'Set it to the secret key (sk_live_… / sk_test_…) of the instance to import into, or use --dry-run to check the file without sending.');
   const progress = new Progress(log, settings.progress && Boolean(process.stderr.isTTY), undefined, 'failed');
   const runId = newRunId();
+  // A wrong path stops here, before the report folder is made or reports are written.
+  await assertReadable(settings.from);
   const lock = await lockReportFolder(settings.reportDir, runId, log);
   log.info(settings.dryRun ? 'import dry run started: nothing will be sent' : 'import started', { run_id: runId, from: settings.from, input_format: kind, report: settings.reportDir, on_conflict: settings.onConflict });
   // The total for the progress display, counted alongside the import (one quick read of the file).

@@ -101,6 +101,21 @@ describe('inputs that are not users publish nothing', () => {
     });
   });
 
+  it('import of a file that does not exist: exit 2 naming it, and no report folder is made', async () => {
+    const report = path.join(dir, 'report-missing');
+    const err: unknown = await executeImport(
+      { from: path.join(dir, 'missing.ndjson'), inputFormat: 'auto', reportDir: report, onConflict: 'skip', dryRun: true, apiUrl: 'http://127.0.0.1:9', concurrency: 1, externalId: 'source', progress: false },
+      silentLogger,
+      new AbortController().signal,
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as EtlError).message).toMatch(/Cannot read --from .*missing\.ndjson: no such file/);
+    expect(exitCodeFor(err)).toBe(2);
+    expect(existsSync(report)).toBe(false);
+  });
+
   it('import of a file without a record fails (exit 1) naming the file, for NDJSON and a JSON array', async () => {
     for (const [name, text] of [['empty.ndjson', ''], ['empty.json', '[]\n']] as const) {
       const from = path.join(dir, `import-${name}`);
