@@ -32,7 +32,7 @@ interface Waiter {
   enqueuedAt: number;
 }
 
-/** Clerk's documented Backend API limits per instance (shared/clerk/README.md, "Rate limits"). */
+/** Clerk's documented Backend API limits per instance (docs/clerk-api.md, "Rate limits"). */
 const CLERK_LIVE_LIMIT: RateLimit = { requests: 1000, windowMs: 10_000 };
 const CLERK_TEST_LIMIT: RateLimit = { requests: 100, windowMs: 10_000 };
 

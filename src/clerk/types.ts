@@ -18,5 +18,5 @@ export interface ClerkErrorBody {
   clerk_trace_id?: string;
 }
 
-/** The Clerk API version this tool speaks: the version of the spec in shared/clerk. */
+/** The Clerk API version this tool speaks: the version of Clerk's spec (docs/clerk-api.md, "API version"). */
 export const CLERK_API_VERSION = '2026-05-12';

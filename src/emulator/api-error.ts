@@ -3,7 +3,7 @@ import type { ClerkErrorBody } from '../clerk/types.js';
 
 /**
  * An error the emulator answers with, in Clerk's shape. Codes, statuses and messages follow
- * shared/clerk/api-errors.json (Clerk's public error catalogue); `<param>` placeholders are filled in.
+ * Clerk's public error catalogue (docs/clerk-api.md, "Errors"); `<param>` placeholders are filled in.
  */
 export class ApiError extends Error {
   readonly status: number;

@@ -3,7 +3,7 @@ import { Random, deriveSeed } from './random.js';
 
 /**
  * Deterministic generator of realistic Clerk users (User schema of API version 2026-05-12,
- * see shared/clerk/nested-objects.md): every nested array in varied counts, Clerk-like ids,
+ * see docs/clerk-api.md, "The User object"): every nested array in varied counts, Clerk-like ids,
  * Unix-millisecond timestamps, and the nasty cases an exporter must survive (unicode and emoji,
  * commas, quotes and newlines in names and metadata, CSV-formula strings, nulls, empty and
  * large nested metadata, users without email, bans and locks, bulk-import created_at ties).

@@ -14,10 +14,10 @@ import { countUsers, listUsers, parseCountFilter, parseListQuery } from './user-
 import { createUser, readJsonBody, updateMetadata, updateUser, type WriteEnv } from './user-write.js';
 
 /**
- * A local Clerk Backend API for users (see shared/DESIGN.md, "The emulator"): bearer-key auth,
+ * A local Clerk Backend API for users: bearer-key auth,
  * Clerk's error shape, Clerk's rate limits with 429 + Retry-After, injected faults, and
  * `GET /v1/users`, `/v1/users/count`, `/v1/users/{id}`, `POST /v1/users`, `PATCH` / `DELETE /v1/users/{id}`,
- * `PATCH` / `PUT /v1/users/{id}/metadata` faithful to shared/clerk (write rules: user-write.ts).
+ * `PATCH` / `PUT /v1/users/{id}/metadata` faithful to Clerk's spec (docs/clerk-api.md) (write rules: user-write.ts).
  */
 export interface EmulatorOptions {
   /** TCP port; 0 picks a free one. Default 0. */
@@ -105,7 +105,7 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
-/** API versions Clerk publishes (shared/clerk/README.md). */
+/** API versions Clerk publishes (docs/clerk-api.md, "API version"). */
 const API_VERSIONS = new Set(['2021-02-05', '2024-10-01', '2025-03-12', '2025-04-10', '2025-11-10', '2026-05-12']);
 const RATE_LIMITS = { prod: { requests: 1000, windowMs: 10_000 }, dev: { requests: 100, windowMs: 10_000 } } as const;
 const DEFAULT_KEY = 'sk_test_emulator';

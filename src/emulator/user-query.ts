@@ -3,7 +3,7 @@ import { ORDER_FIELDS, providerKey, type OrderField, type UserDetails, type User
 
 /**
  * `GET /v1/users` and `GET /v1/users/count`: parameter parsing with Clerk's 422 rules
- * (shared/clerk/README.md and the GetUserList operation of bapi-openapi.yml), filtering and paging.
+ * (docs/clerk-api.md, "Listing users": the GetUserList operation of Clerk's spec), filtering and paging.
  *
  * Emulator choices where Clerk documents nothing (callers must not rely on them against the real API):
  * - An unknown query parameter is a 422 `form_param_unknown` (catches `startingAfter`-style typos that

@@ -6,7 +6,7 @@ import { normalizeIdentifier, type IdentifierKind, type UserSecrets, type UserSt
 /**
  * The write side of the users API: `POST /v1/users` (CreateUser), `PATCH /v1/users/{id}` (UpdateUser),
  * `PATCH|PUT /v1/users/{id}/metadata` (UpdateUserMetadata / ReplaceUserMetadata), faithful to the request
- * schemas of shared/clerk/bapi-openapi.yml (2026-05-12) and the codes of shared/clerk/api-errors.json.
+ * schemas of Clerk's Backend API spec (2026-05-12, in test/fixtures/clerk/) and the codes of Clerk's error catalogue (docs/clerk-api.md).
  *
  * Rules, in the order they are checked (the first failure is answered, as one error):
  * 1. body: JSON (`Content-Type: application/json`, else 415 `unsupported_content_type`), at most
@@ -28,7 +28,7 @@ import { normalizeIdentifier, type IdentifierKind, type UserSecrets, type UserSt
  *    `password` under 8 characters without `skip_password_checks` → `form_password_length_too_short`;
  *    `totp_secret` not base32 → `invalid_totp_secret_code`.
  * 6. create: no email, phone, web3 wallet or username → 422 `form_data_missing` (meta `param_names`), with
- *    or without `skip_user_requirement`: shared/clerk/README.md reads the spec's sentence on it ("At least one
+ *    or without `skip_user_requirement`: docs/clerk-api.md ("Creating and updating users") reads the spec's sentence on it ("At least one
  *    identification type must be enabled and provided") as "at least one identifier still needed", and the
  *    emulator follows the stricter reading so an importer cannot come to rely on the looser one. With the
  *    emulator option `requirePassword`, a create without password or digest and without
@@ -73,7 +73,7 @@ const MIN_PASSWORD = 8;
 
 /**
  * Password hashers Clerk documents: the 17 of the spec's PasswordHasher description, the four more of
- * Clerk's SDK docs (shared/clerk/README.md "Password hashers"), and `hmac_sha256_utf16_b64`.
+ * Clerk's SDK docs (docs/clerk-api.md, "Password hashers"), and `hmac_sha256_utf16_b64`.
  */
 export const PASSWORD_HASHERS = [
   'argon2i', 'argon2id', 'bcrypt', 'bcrypt_sha256_django', 'ldap_ssha', 'md5', 'md5_phpass', 'pbkdf2_sha1', 'pbkdf2_sha256',

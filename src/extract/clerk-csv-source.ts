@@ -11,7 +11,7 @@ const BATCH = 500;
 /**
  * Clerk's dashboard "Export users" CSV, streamed with papaparse. The file is decoded as UTF-8
  * before papaparse sees it: papaparse corrupts multi-byte characters split across raw Buffer
- * chunks (DEPENDENCIES.md). Columns are matched by header name, so their order does not matter;
+ * chunks (docs/dependencies.md, "papaparse"). Columns are matched by header name, so their order does not matter;
  * `#` comment lines and blank lines are skipped. A row with fewer fields than the header reads the
  * missing trailing cells as empty; a row papaparse cannot read (unbalanced quotes) or with more
  * fields than the header becomes a record with an error naming the row.

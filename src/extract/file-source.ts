@@ -197,7 +197,7 @@ async function* readNdjson(stream: Readable, ctx: RunContext, file: string): Asy
 
 /** One top-level JSON array of users, streamed element by element. */
 async function* readJsonArray(stream: Readable, ctx: RunContext, file: string): AsyncIterable<SourceRecord[]> {
-  // streamValues:false: values arrive packed, about twice as fast (DEPENDENCIES.md).
+  // streamValues:false: values arrive packed, about twice as fast (docs/dependencies.md, "stream-json").
   const parsed = stream.pipe(streamArray.withParserAsStream({ streamValues: false }));
   stream.on('error', (err) => parsed.destroy(err));
   let batch: SourceRecord[] = [];

@@ -10,7 +10,7 @@ export interface NdjsonChunk {
 
 /**
  * Cut a byte stream into runs of whole lines, split on newline bytes (several times faster than
- * readline: DEPENDENCIES.md). A chunk is at least about `minBytes` long unless the input ends.
+ * readline: docs/dependencies.md). A chunk is at least about `minBytes` long unless the input ends.
  */
 export async function* ndjsonChunks(stream: AsyncIterable<Buffer>, minBytes = 0): AsyncIterable<NdjsonChunk> {
   let line = 1;

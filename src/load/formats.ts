@@ -26,7 +26,7 @@ export interface TableFileWriter {
 export interface ParquetOptions {
   /**
    * Rows per row group. Memory held per open table file is about one row group of rows;
-   * default 25,000 (DEPENDENCIES.md: 25–50k keeps RSS bounded).
+   * default 25,000 (docs/dependencies.md, "hyparquet-writer": 25–50k keeps RSS bounded).
    */
   rowGroupSize?: number;
   /**
@@ -216,7 +216,7 @@ export function parquetElement(c: Column): Record<string, unknown> {
   switch (c.type) {
     case 'string':
     case 'json':
-      // Not the JSON converted type: hyparquet-writer would encode the text again (DEPENDENCIES.md).
+      // Not the JSON converted type: hyparquet-writer would encode the text again (docs/dependencies.md, "hyparquet-writer").
       return { name: c.name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type };
     case 'boolean':
       return { name: c.name, type: 'BOOLEAN', repetition_type };

@@ -54,7 +54,7 @@ export interface S3Options {
   queueSize?: number;
   /**
    * `when_supported` (the SDK default, right for AWS and moto) or `when_required` for servers
-   * that mishandle streamed checksums (s3rver stores aws-chunked framing otherwise: DEPENDENCIES.md).
+   * that mishandle streamed checksums (s3rver stores aws-chunked framing otherwise: docs/dependencies.md, "AWS SDK and S3-compatible servers").
    */
   checksums?: 'when_supported' | 'when_required';
   /** Attempts per S3 request (the SDK retries 5xx, throttling and network errors). Default 4. */

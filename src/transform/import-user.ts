@@ -3,7 +3,7 @@ import { isPlainObject } from './validate-user.js';
 
 /**
  * Password hashers Clerk documents: the 17 of the spec's `PasswordHasher` (bapi-openapi.yml) and the
- * four more of Clerk's SDK docs (`create-user-params.mdx`, shared/clerk/README.md "Password hashers").
+ * four more of Clerk's SDK docs (`create-user-params.mdx`, docs/clerk-api.md "Password hashers").
  * `hmac_sha256_utf16_b64`, which clerk/migration-tool also accepts, is not documented by Clerk.
  */
 export const PASSWORD_HASHERS = [
@@ -175,7 +175,7 @@ export function fromClerkUser(u: Record<string, unknown>): { user?: ImportUser; 
   };
 }
 
-/** The columns of Clerk's dashboard "Export users" CSV, in order (shared/clerk/README.md). */
+/** The columns of Clerk's dashboard "Export users" CSV, in order (docs/clerk-api.md, "The dashboard CSV export"). */
 export const DASHBOARD_CSV_COLUMNS = [
   'id',
   'first_name',

@@ -2,7 +2,7 @@
  * The table schema, declared once. Validation (validate-user.ts), flattening (flatten-user.ts),
  * every writer and `clerk-etl schema` are driven by the declarations in this file.
  *
- * Source: ../shared/clerk/nested-objects.md (BAPI spec 2026-05-12) and user-structure.json.
+ * Source: Clerk's Backend API spec 2026-05-12 (docs/clerk-api.md, "The User object").
  */
 
 /** Logical column types. */

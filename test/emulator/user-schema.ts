@@ -1,7 +1,7 @@
 /** The User schema check shared by the emulator tests (generated users, users created through the API). */
 
 /**
- * The User schema of API version 2026-05-12, transcribed mechanically from shared/clerk/nested-objects.md
+ * The User schema of API version 2026-05-12, transcribed mechanically from Clerk's Backend API spec (docs/clerk-api.md, "The User object")
  * (itself generated from Clerk's OpenAPI spec): `name?` = not required, `| null` = nullable,
  * `A|B` = oneOf discriminated by the element's `object`, `enum:a,b` = string enum. `closed` = additionalProperties false.
  */

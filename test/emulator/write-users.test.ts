@@ -5,7 +5,7 @@ import type { ClerkUser } from '../../src/clerk/types.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import { ORDER_FIELDS, UserStore } from '../../src/emulator/store.js';
 import { CREATE_FIELDS, METADATA_FIELDS, PASSWORD_HASHERS, UPDATE_FIELDS, deepMerge, isBase32, parseRfc3339 } from '../../src/emulator/user-write.js';
-import { SHARED_CLERK } from '../helpers/examples.js';
+import { CLERK_FIXTURES } from '../helpers/examples.js';
 import { userProblems } from './user-schema.js';
 import { BCRYPT, MD5, SHA256, call, create, created, err, start } from './write-helpers.js';
 
@@ -18,7 +18,7 @@ const ID = (prefix: string) => new RegExp(`^${prefix}_[0-9A-Za-z]{27}$`);
 describe('the request schemas are the spec\'s', () => {
   /** Properties of an operation's JSON request body in bapi-openapi.yml: name → [type, nullable]. */
   function specProperties(operationId: string): Record<string, [string, boolean]> {
-    const lines = readFileSync(path.join(SHARED_CLERK, 'bapi-openapi.yml'), 'utf8').split('\n');
+    const lines = readFileSync(path.join(CLERK_FIXTURES, 'bapi-openapi.yml'), 'utf8').split('\n');
     let i = lines.findIndex((l) => l.trim() === `operationId: ${operationId}`);
     expect(i, operationId).toBeGreaterThan(0);
     while (lines[i] !== '              properties:') i++;
@@ -52,7 +52,7 @@ describe('the request schemas are the spec\'s', () => {
   });
 
   it('password hashers: the 17 of the spec\'s description, Clerk\'s four documented extras and hmac_sha256_utf16_b64', () => {
-    const yml = readFileSync(path.join(SHARED_CLERK, 'bapi-openapi.yml'), 'utf8');
+    const yml = readFileSync(path.join(CLERK_FIXTURES, 'bapi-openapi.yml'), 'utf8');
     const desc = yml.slice(yml.indexOf('    PasswordHasher:'), yml.indexOf('    TotalCount:'));
     const inSpec = [...new Set([...desc.matchAll(/`([a-z0-9_]+)`/g)].map((m) => m[1]!))].filter((h) => h !== 'argon2');
     expect(inSpec).toHaveLength(17);
@@ -271,7 +271,7 @@ describe('POST /v1/users', () => {
     expect(missing.body.errors[0].meta).toEqual({ param_names: ['email_address', 'phone_number', 'web3_wallet', 'username'] });
     expect(emu.store.size).toBe(5);
     expect(emu.stats.creates).toBe(0);
-    // skip_user_requirement does not lift "at least one identifier" (shared/clerk/README.md)
+    // skip_user_requirement does not lift "at least one identifier" (docs/clerk-api.md, "Creating and updating users")
     const bare = await create(emu, { first_name: 'Only', last_name: 'Names', skip_user_requirement: true });
     expect(bare.status, JSON.stringify(bare.body)).toBe(422);
     expect(bare.body.errors[0].code).toBe('form_data_missing');

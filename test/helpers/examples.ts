@@ -4,11 +4,11 @@ import { fileURLToPath } from 'node:url';
 import type { ClerkUser } from '../../src/clerk/types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-/** ../shared/clerk next to the repository (CI lays shared/ beside the clone). */
-export const SHARED_CLERK = path.resolve(here, '../../../shared/clerk');
+/** Clerk's example users, API spec and dashboard CSV sample, copied into the repository (its README says from where). */
+export const CLERK_FIXTURES = path.resolve(here, '../fixtures/clerk');
 
-/** The three example users of shared/clerk/users-examples.json, in file order. */
+/** The three example users of test/fixtures/clerk/users-examples.json, in file order. */
 export function exampleUsers(): ClerkUser[] {
-  const doc = JSON.parse(readFileSync(path.join(SHARED_CLERK, 'users-examples.json'), 'utf8')) as { examples: Array<{ user: ClerkUser }> };
+  const doc = JSON.parse(readFileSync(path.join(CLERK_FIXTURES, 'users-examples.json'), 'utf8')) as { examples: Array<{ user: ClerkUser }> };
   return doc.examples.map((e) => e.user);
 }

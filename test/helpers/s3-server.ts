@@ -96,7 +96,7 @@ export async function startS3Server(): Promise<S3Server> {
     const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir });
     const { port } = await server.run();
     endpoint = `http://127.0.0.1:${port}`;
-    // s3rver stores aws-chunked framing as object bytes unless checksums are only sent when required (DEPENDENCIES.md).
+    // s3rver stores aws-chunked framing as object bytes unless checksums are only sent when required (docs/dependencies.md).
     options = { endpoint, forcePathStyle: true, region: 'us-east-1', checksums: 'when_required' };
     // s3rver accepts only its own fixed credentials.
     process.env.AWS_ACCESS_KEY_ID = 'S3RVER';

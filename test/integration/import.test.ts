@@ -10,7 +10,7 @@ import { executeImport } from '../../src/cli/import.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import type { RunningEmulator } from '../../src/emulator/server.js';
 import { createLogger, silentLogger } from '../../src/log.js';
-import { SHARED_CLERK } from '../helpers/examples.js';
+import { CLERK_FIXTURES } from '../helpers/examples.js';
 import { emulatorPerTest } from '../helpers/emulators.js';
 import { importSettingsFor } from '../helpers/import-settings.js';
 import { readNdjson } from '../helpers/read-back.js';
@@ -90,7 +90,7 @@ describe('import round trip: export one emulator → import into a second → ex
 
 describe('import from the dashboard CSV', () => {
   it('keeps password digests, hashers and TOTP secrets; bad rows fail with the field named and the rest import', async () => {
-    const sample = readFileSync(path.join(SHARED_CLERK, 'dashboard-export-sample.csv'), 'utf8');
+    const sample = readFileSync(path.join(CLERK_FIXTURES, 'dashboard-export-sample.csv'), 'utf8');
     const extra = [
       `user_totp,Tina,Totp,tina,tina@test.com,,tina@test.com,,,,JBSWY3DPEHPK3PXP,${BCRYPT},bcrypt`,
       'user_argon,Ari,Gon,ari,ari@test.com,,ari@test.com,,,,,"$argon2id$v=19$m=16,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",argon2id',

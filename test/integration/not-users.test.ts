@@ -14,7 +14,7 @@ import { silentLogger } from '../../src/log.js';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-not-users-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // Clerk's dashboard "Export users" CSV layout (a sample with fake users; its first line is a # comment).
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'clerk');
 
 function settings(from: string, name: string, extra: Partial<ExportSettings> = {}): ExportSettings {
   return { from, to: path.join(dir, name), formats: ['ndjson'], inputFormat: 'auto', apiUrl: 'unused', concurrency: 1, progress: false, workers: 0, ...extra };

@@ -1,5 +1,5 @@
 /**
- * fast-check arbitraries of Clerk Users (BAPI spec 2026-05-12, shared/clerk/nested-objects.md).
+ * fast-check arbitraries of Clerk Users (BAPI spec 2026-05-12, docs/clerk-api.md).
  *
  * Driven by the table schema (src/transform/schema.ts): every field of every entity is generated
  * with its JSON type, required fields always present, optional ones present or absent, nullable

@@ -12,7 +12,7 @@ function objects(rows: RowsByTable, table: TableName): Array<Record<string, unkn
   return rows.get(table)!.map((r) => rowToObject(tableSchema(table), r));
 }
 
-describe('flattenUser on the examples of shared/clerk/users-examples.json', () => {
+describe('flattenUser on the examples of test/fixtures/clerk/users-examples.json', () => {
   const [rich, modern, legacy] = exampleUsers();
   const rows = flattenUsers([rich!, modern!, legacy!], ctx);
 
