@@ -1,13 +1,7 @@
 import { isUtf8 } from 'node:buffer';
-import type { SourceRecord } from './source.js';
+import type { NdjsonChunk, SourceRecord } from './source.js';
 
 /** A run of whole NDJSON lines: `buf` ends after a newline (or at the end of the input). */
-export interface NdjsonChunk {
-  buf: Buffer;
-  /** Line number of the chunk's first line (1-based). */
-  firstLine: number;
-}
-
 /**
  * Cut a byte stream into runs of whole lines, split on newline bytes (several times faster than
  * readline: docs/dependencies.md). A chunk is at least about `minBytes` long unless the input ends.

@@ -1,5 +1,4 @@
 import type { Logger } from '../log.js';
-import type { NdjsonChunk } from './ndjson.js';
 
 /** What every stage gets: the abort signal, the logger, the run id. */
 export interface RunContext {
@@ -43,4 +42,11 @@ export interface Source {
    * undefined when the source is not NDJSON (then `read` is used).
    */
   ndjsonChunks?(ctx: RunContext, minBytes: number): Promise<AsyncIterable<NdjsonChunk> | undefined>;
+}
+
+/** A run of whole NDJSON lines cut from a byte stream (ndjson.ts), handed to a transform worker as bytes. */
+export interface NdjsonChunk {
+  buf: Buffer;
+  /** Line number of the chunk's first line (1-based). */
+  firstLine: number;
 }

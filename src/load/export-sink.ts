@@ -1,5 +1,6 @@
 import { ALL_TABLES, type TableName } from '../transform/schema.js';
 import type { Row, RowsByTable } from '../transform/flatten-user.js';
+import type { RejectedRecord } from '../transform/batch.js';
 import type { Destination, OutputFile, WrittenFile } from './destination.js';
 import { createTableWriter, FORMAT_EXTENSIONS, RawWriter, type FormatName, type ParquetOptions, type TableFileWriter } from './formats.js';
 import { gzipFile } from './gzip-file.js';
@@ -15,20 +16,6 @@ export interface ManifestFile extends WrittenFile {
   /** `gzip` or `none` for CSV/NDJSON/raw; the codec for Parquet. */
   compression: string;
   rows: number;
-}
-
-/** One rejected record: written to `_rejects/…/<run_id>.ndjson`. */
-export interface RejectedRecord {
-  /** Where the record came from: `line 12`, `record 3`, `user user_…`. */
-  source: string;
-  /** The record's id when it has one. */
-  id: string | null;
-  /** Human reason naming every field at fault. */
-  reason: string;
-  /** Field-level problems. */
-  problems: Array<{ field: string; problem: string }>;
-  /** The record as received: the parsed value, or the raw text when it could not be parsed or holds numbers JSON.parse would change. */
-  record: unknown;
 }
 
 /** How files are cut and compressed. */

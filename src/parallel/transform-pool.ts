@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { abortError, EtlError } from '../errors.js';
-import type { NdjsonChunk } from '../extract/ndjson.js';
+import type { NdjsonChunk } from '../extract/source.js';
 import type { Destination, OutputFile } from '../load/destination.js';
 import type { ManifestFile } from '../load/export-sink.js';
 import type { SourceRecord } from '../extract/source.js';
