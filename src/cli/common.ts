@@ -68,12 +68,6 @@ export function loggerFromFlags(flags: LogFlags): Logger {
   return createLogger({ format, level: flags.logLevel ?? 'info' });
 }
 
-export function choice<T extends string>(name: string, allowed: readonly T[]) {
-  return (value: string): T => {
-    if (!(allowed as readonly string[]).includes(value)) throw new InvalidArgumentError(`${name} must be one of ${allowed.join(', ')}; got "${value}".`);
-    return value as T;
-  };
-}
 
 /**
  * An AbortController that SIGINT/SIGTERM abort; a second signal exits at once. `wording` says what

@@ -15,7 +15,6 @@ import { newRunId, runExport, type ExportResult, type SchemaContract } from '../
 import { assertPolicyAllowsFormats, COLUMN_ACTIONS, CompiledPolicy, PII_PRESETS, type ColumnAction, type PiiPolicySpec, type PiiPreset } from '../transform/pii-policy.js';
 import { ClerkIncrementalSource } from '../extract/clerk-incremental-source.js';
 import { rememberedPairs, StateStore, type RunState } from '../state/state-store.js';
-import type { ClerkUser } from '../clerk/types.js';
 import { ALL_TABLES } from '../transform/schema.js';
 import { abortOnSignals, documentDefault, HELP_WITH_DEFAULTS, listOption, loggerFromFlags, nonNegativeInt, positiveInt, type LogFlags } from './common.js';
 import { DEFAULT_RETRY_POLICY } from '../clerk/retry.js';
@@ -30,6 +29,7 @@ import type { ConfigFile } from '../config/schema.js';
 import { duration, fmt, Progress } from './progress.js';
 import { autoWorkers } from '../parallel/transform-pool.js';
 import { IdSet } from '../transform/id-set.js';
+import { idOf } from '../transform/batch.js';
 import { stat } from 'node:fs/promises';
 
 export const DEFAULT_API_URL = 'https://api.clerk.com';
@@ -264,7 +264,12 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
 async function sweepIds(client: ClerkClient, snapshotAt: number, concurrency: number, signal: AbortSignal, log: Logger, runId: string): Promise<IdSet> {
   const ids = new IdSet();
   const sweep = new ClerkApiSource({ client, snapshotAt, concurrency, userText: 'none' });
-  for await (const batch of sweep.read({ signal, log, runId })) for (const r of batch) if (typeof (r.value as ClerkUser)?.id === 'string') ids.add((r.value as ClerkUser).id);
+  for await (const batch of sweep.read({ signal, log, runId })) {
+    for (const r of batch) {
+      const id = idOf(r.value);
+      if (id !== null) ids.add(id);
+    }
+  }
   log.info('id sweep for deletions done', { users: ids.size, pages: sweep.pages });
   return ids;
 }

@@ -1,5 +1,5 @@
 export { loadConfigFile, parseConfigText, formatPath, unknownKeyProblem } from './load.js';
-export { flagValue, isExplicit, Origins, pick, type OptionSources, type Origin, type Picked } from './merge.js';
+export { flagValue, isExplicit, pick, type OptionSources, type Origin, type Picked } from './merge.js';
 export {
   CONFIG_KEYS,
   configFileSchema,

@@ -51,27 +51,3 @@ export function isExplicit(cmd: OptionSources, key: string): boolean {
 export function flagValue<T>(cmd: OptionSources, key: string): T | undefined {
   return isExplicit(cmd, key) ? (cmd.getOptionValue(key) as T) : undefined;
 }
-
-/**
- * Records the origin of each setting as it is resolved, for the run summary:
- *
- * ```ts
- * const origins = new Origins();
- * const to = origins.take('to', pick(flagValue<string>(cmd, 'to'), config.export?.to, undefined, './clerk-export'));
- * // later: summary.settings_origin = origins.all  →  { to: 'config', … }
- * ```
- */
-export class Origins {
-  readonly #origins: Record<string, Origin> = {};
-
-  /** Keep `picked.origin` under `name`; return `picked.value`. */
-  take<T>(name: string, picked: Picked<T>): T {
-    this.#origins[name] = picked.origin;
-    return picked.value;
-  }
-
-  /** Every setting taken so far, by name. */
-  get all(): Readonly<Record<string, Origin>> {
-    return { ...this.#origins };
-  }
-}

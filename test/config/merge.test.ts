@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { flagValue, isExplicit, Origins, pick } from '../../src/config/merge.js';
+import { flagValue, isExplicit, pick } from '../../src/config/merge.js';
 
 describe('pick: flags > config file > environment > defaults', () => {
   it('takes the first level that has a value and says which', () => {
@@ -43,15 +43,12 @@ describe('flags given on the command line', () => {
     expect(flagValue<boolean>(cmd, 'progress')).toBe(false);
   });
 
-  it('lets the config file beat a commander default but not a typed flag, and records the origins', () => {
+  it('lets the config file beat a commander default but not a typed flag, and says where each value came from', () => {
     const config = { to: './from-config', concurrency: 2 };
-    const origins = new Origins();
     const cmd = parse(['--concurrency', '8']);
-    const to = origins.take('to', pick(flagValue<string>(cmd, 'to'), config.to, undefined, './clerk-export'));
-    const concurrency = origins.take('concurrency', pick(flagValue<number>(cmd, 'concurrency'), config.concurrency, undefined, 4));
-    const apiUrl = origins.take('api_url', pick(undefined, undefined, 'http://127.0.0.1:8787', 'https://api.clerk.com'));
-    const rowGroup = origins.take('row_group_size', pick<number | undefined>(undefined, undefined, undefined, 25_000));
-    expect({ to, concurrency, apiUrl, rowGroup }).toEqual({ to: './from-config', concurrency: 8, apiUrl: 'http://127.0.0.1:8787', rowGroup: 25_000 });
-    expect(origins.all).toEqual({ to: 'config', concurrency: 'flag', api_url: 'env', row_group_size: 'default' });
+    expect(pick(flagValue<string>(cmd, 'to'), config.to, undefined, './clerk-export')).toEqual({ value: './from-config', origin: 'config' });
+    expect(pick(flagValue<number>(cmd, 'concurrency'), config.concurrency, undefined, 4)).toEqual({ value: 8, origin: 'flag' });
+    expect(pick(undefined, undefined, 'http://127.0.0.1:8787', 'https://api.clerk.com')).toEqual({ value: 'http://127.0.0.1:8787', origin: 'env' });
+    expect(pick<number | undefined>(undefined, undefined, undefined, 25_000)).toEqual({ value: 25_000, origin: 'default' });
   });
 });
