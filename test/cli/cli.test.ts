@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { exampleUsers } from '../helpers/examples.js';
 
-const BIN = path.resolve(__dirname, '../../bin/clerk-etl.js');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-cli-'));
 let emulator: RunningEmulator;
 
@@ -18,16 +17,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, { env });
 
 describe('clerk-etl CLI', () => {
   it('a bad key fails with exit code 77, a message naming CLERK_SECRET_KEY, and the key in no output', async () => {
@@ -108,16 +98,11 @@ describe('clerk-etl CLI', () => {
     const slow = await startEmulator({ users: 3000, seed: 9, latencyMs: 300 });
     try {
       const out = path.join(dir, 'interrupted');
-      const child = spawn(process.execPath, [BIN, 'export', '--to', out, '--format', 'parquet,csv', '--concurrency', '1', '--log-format', 'json'], {
-        env: { PATH: process.env.PATH!, CLERK_SECRET_KEY: slow.secretKey, CLERK_API_URL: slow.url },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const child = startCli(['export', '--to', out, '--format', 'parquet,csv', '--concurrency', '1', '--log-format', 'json'], { env: { CLERK_SECRET_KEY: slow.secretKey, CLERK_API_URL: slow.url } });
       // wait until the export has started paging
       await new Promise<void>((resolve) => {
         const t = setInterval(() => {
-          if (stderr.includes('export started')) {
+          if (child.stderr().includes('export started')) {
             clearInterval(t);
             resolve();
           }
@@ -126,10 +111,10 @@ describe('clerk-etl CLI', () => {
       await new Promise((r) => setTimeout(r, 700));
       const sentAt = Date.now();
       child.kill('SIGINT');
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      const code = await child.code;
       expect(Date.now() - sentAt).toBeLessThan(5000);
       expect(code).toBe(130);
-      expect(stderr).toContain('Interrupted by SIGINT');
+      expect(child.stderr()).toContain('Interrupted by SIGINT');
       expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
     } finally {
       await slow.close();

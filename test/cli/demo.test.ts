@@ -1,24 +1,14 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { readParquet } from '../helpers/read-back.js';
 
-const BIN = path.resolve(__dirname, '../../bin/clerk-etl.js');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-demo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function demo(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'demo', '--users', '120', ...args], { cwd: dir, env: { PATH: process.env.PATH! }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const demo = (args: string[]) => runCli(['demo', '--users', '120', ...args], { cwd: dir });
 
 describe('clerk-etl demo', () => {
   it('run twice: the second replaces the first, so the suggested query counts the users once', async () => {

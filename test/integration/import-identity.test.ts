@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,10 +13,10 @@ import type { RunningEmulator } from '../../src/emulator/server.js';
 import { FileSource } from '../../src/extract/file-source.js';
 import { runImport } from '../../src/load/clerk-importer.js';
 import { silentLogger } from '../../src/log.js';
+import { runCli } from '../helpers/cli.js';
 import { emulatorPerTest } from '../helpers/emulators.js';
 import { importSettingsFor } from '../helpers/import-settings.js';
 
-const BIN = path.resolve(__dirname, '../../bin/clerk-etl.js');
 const BCRYPT = '$2b$10$U4C0ZY8OG8y41F9LusfKyu3HRMBL0rCZcKBVsXhgr.n8Ou6FPhzO2';
 const BCRYPT2 = '$2b$10$abcdefghijklmnopqrstuu9Z0yhCxk2y1XTbXWHeYtg7OjUaUX7OS';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-import-identity-'));
@@ -105,13 +104,9 @@ describe('records that share an identifier (issue 12, item 1)', () => {
     const file = ndjson(`shared-${onConflict}.ndjson`, input);
     const em = await emulator({ users: 0 });
     const report = path.join(dir, `shared-${onConflict}`);
-    const child = spawn(process.execPath, [BIN, 'import', '--from', file, '--report', report, '--on-conflict', onConflict, '--concurrency', '1', '--rate-limit', '100000/1s', '--no-progress', '--log-format', 'json'], {
-      env: { PATH: process.env.PATH!, CLERK_SECRET_KEY: em.secretKey, CLERK_API_URL: em.url },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { code, stdout: out } = await runCli(['import', '--from', file, '--report', report, '--on-conflict', onConflict, '--concurrency', '1', '--rate-limit', '100000/1s', '--no-progress', '--log-format', 'json'], {
+      env: { CLERK_SECRET_KEY: em.secretKey, CLERK_API_URL: em.url },
     });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    const code = await new Promise<number | null>((r) => child.on('close', r));
     expect(code, out).toBe(3);
     expect(out).toContain('5 created');
     expect(out).toContain('4 failed');

@@ -12,10 +12,10 @@ import { EtlError } from '../../src/errors.js';
 import type { ImportSummary } from '../../src/load/clerk-importer.js';
 import { ImportJournal } from '../../src/load/import-journal.js';
 import { createLogger, silentLogger } from '../../src/log.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { emulatorPerTest } from '../helpers/emulators.js';
 import { importSettingsFor } from '../helpers/import-settings.js';
 
-const BIN = path.resolve(__dirname, '../../bin/clerk-etl.js');
 const BCRYPT = '$2b$10$U4C0ZY8OG8y41F9LusfKyu3HRMBL0rCZcKBVsXhgr.n8Ou6FPhzO2';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-import-reports-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,16 +75,7 @@ describe('the report folder is locked (issue 12, item 9)', () => {
     const { file } = usersFile('lock-cli.ndjson', 5, 62);
     const em = await emulator({ users: 0 });
     const report = path.join(dir, 'lock-cli-report');
-    const run = () =>
-      new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [BIN, 'import', '--from', file, '--report', report, '--rate-limit', '100000/1s', '--log-format', 'json'], {
-          env: { PATH: process.env.PATH!, CLERK_SECRET_KEY: em.secretKey, CLERK_API_URL: em.url },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stderr = '';
-        child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('close', (code) => resolve({ code, stderr }));
-      });
+    const run = () => runCli(['import', '--from', file, '--report', report, '--rate-limit', '100000/1s', '--log-format', 'json'], { env: { CLERK_SECRET_KEY: em.secretKey, CLERK_API_URL: em.url } });
     const lock = (pid: number) => {
       mkdirSync(report, { recursive: true });
       writeFileSync(path.join(report, 'import.lock'), JSON.stringify({ host: os.hostname(), pid, run_id: '20261204T000000000Z-abcdef', started_at: new Date().toISOString() }) + '\n');
@@ -104,9 +95,7 @@ describe('the report folder is locked (issue 12, item 9)', () => {
     expect(em.store.size).toBe(5);
     expect(existsSync(path.join(report, 'import.lock'))).toBe(false);
     // --report is a local folder: a URL is refused (exit 2), not made into a folder `s3:`
-    const url = await new Promise<number | null>((resolve) =>
-      spawn(process.execPath, [BIN, 'import', '--from', file, '--report', 's3://bucket/reports', '--dry-run'], { cwd: dir, stdio: 'ignore' }).on('close', resolve),
-    );
+    const { code: url } = await runCli(['import', '--from', file, '--report', 's3://bucket/reports', '--dry-run'], { cwd: dir });
     expect(url).toBe(2);
   }, 30_000);
 });
@@ -301,17 +290,12 @@ describe('Ctrl-C during an import (issue 12, item 23)', () => {
     const { file } = usersFile('sigint.ndjson', 80, 70);
     const em = await emulator({ users: 0, latencyMs: 20 });
     const report = path.join(dir, 'sigint-report');
-    const child = spawn(process.execPath, [BIN, 'import', '--from', file, '--report', report, '--concurrency', '2', '--rate-limit', '100000/1s', '--log-format', 'json'], {
-      env: { PATH: process.env.PATH!, CLERK_SECRET_KEY: em.secretKey, CLERK_API_URL: em.url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const child = startCli(['import', '--from', file, '--report', report, '--concurrency', '2', '--rate-limit', '100000/1s', '--log-format', 'json'], { env: { CLERK_SECRET_KEY: em.secretKey, CLERK_API_URL: em.url } });
     await until(() => em.stats.creates >= 10);
     child.kill('SIGINT');
-    expect(await new Promise((r) => child.on('close', r))).toBe(130);
+    expect(await child.code).toBe(130);
+    const stdout = child.stdout();
+    const stderr = child.stderr();
     expect(stderr).not.toMatch(/nothing was published|partial output is being removed/);
     const summary = JSON.parse(readFileSync(path.join(report, 'summary.json'), 'utf8'));
     expect(summary.counts.created).toBeGreaterThanOrEqual(10);

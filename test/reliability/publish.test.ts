@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,10 +6,9 @@ import { generateUsers } from '../../src/emulator/generate.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import { redactSecrets, redactUrl } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { readNdjson } from '../helpers/read-back.js';
 
-// Spawns the built CLI (bin/clerk-etl.js loads dist/): run `npm run build` first.
-const BIN = path.resolve(__dirname, '../../bin/clerk-etl.js');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-publish-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const input = path.join(dir, 'users.ndjson');
@@ -36,29 +34,9 @@ const dataFiles = (root: string): string[] =>
     .sort();
 const mode = (p: string): number => statSync(p).mode & 0o777;
 
-interface Child {
-  code: Promise<number | null>;
-  stdout: () => string;
-  stderr: () => string;
-  kill: (s: NodeJS.Signals) => void;
-}
-function start(args: string[], env: Record<string, string> = {}, cwd = dir): Child {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH!, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return { code: new Promise((r) => child.on('close', (c) => r(c))), stdout: () => stdout, stderr: () => stderr, kill: (s) => child.kill(s) };
-}
-/** Run to the end, but never longer than `limitMs` (a hang is killed and shows as code null). */
-async function run(args: string[], env: Record<string, string> = {}, limitMs = 20_000, cwd = dir): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  const t0 = Date.now();
-  const c = start(args, env, cwd);
-  const guard = setTimeout(() => c.kill('SIGKILL'), limitMs);
-  const code = await c.code;
-  clearTimeout(guard);
-  return { code, stdout: c.stdout(), stderr: c.stderr(), ms: Date.now() - t0 };
-}
+// The CLI as a user runs it (test/helpers/cli.ts), in the test's folder; a hang is killed after 20 s.
+const start = (args: string[], env: Record<string, string> = {}, cwd = dir) => startCli(args, { env, cwd });
+const run = (args: string[], env: Record<string, string> = {}, limitMs = 20_000, cwd = dir) => runCli(args, { env, cwd, limitMs });
 async function until(what: string, cond: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
