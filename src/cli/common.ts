@@ -1,4 +1,4 @@
-import { Help, InvalidArgumentError, type Option } from 'commander';
+import { Help, InvalidArgumentError, Option, type Command } from 'commander';
 import { EtlError } from '../errors.js';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
 
@@ -97,4 +97,12 @@ export function abortOnSignals(
       process.off('SIGTERM', handler);
     },
   };
+}
+
+/** The logging and progress options, the same for every command that runs a job (in its "General:" group). */
+export function logOptions(command: Command, debugLogs: string): Command {
+  return command
+    .addOption(documentDefault(new Option('--log-format <format>', 'log lines on stderr').choices(['json', 'pretty']), 'json when stderr is not a TTY, else pretty'))
+    .addOption(new Option('--log-level <level>', `debug logs ${debugLogs}`).choices(['debug', 'info', 'warn', 'error']).default('info'))
+    .addOption(documentDefault(new Option('--no-progress', 'no progress bar / progress lines'), 'progress on'));
 }

@@ -16,7 +16,7 @@ import { assertPolicyAllowsFormats, COLUMN_ACTIONS, CompiledPolicy, PII_PRESETS,
 import { ClerkIncrementalSource } from '../extract/clerk-incremental-source.js';
 import { rememberedPairs, StateStore, type RunState } from '../state/state-store.js';
 import { ALL_TABLES } from '../transform/schema.js';
-import { abortOnSignals, documentDefault, HELP_WITH_DEFAULTS, listOption, loggerFromFlags, nonNegativeInt, positiveInt, type LogFlags } from './common.js';
+import { abortOnSignals, documentDefault, HELP_WITH_DEFAULTS, listOption, loggerFromFlags, logOptions, nonNegativeInt, positiveInt, type LogFlags } from './common.js';
 import { DEFAULT_RETRY_POLICY } from '../clerk/retry.js';
 import { clerkStatsReport } from '../clerk/stats-report.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../load/export-sink.js';
@@ -406,10 +406,8 @@ export function exportCommand(setExit: (code: number) => void): Command {
     .helpOption('-h, --help', 'show this help')
     .addOption(documentDefault(new Option('--config <file>', 'YAML config file (see config/); flags > config file > environment > defaults'), 'none'))
     .addOption(documentDefault(new Option('--dry-run', 'print the plan (mode, window, estimated users, destination, formats) and write nothing'), 'off'))
-    .addOption(documentDefault(new Option('--summary-file <path>', 'write the run summary JSON here (also when the run fails)'), 'none'))
-    .addOption(documentDefault(new Option('--log-format <format>', 'log lines on stderr').choices(['json', 'pretty']), 'json when stderr is not a TTY, else pretty'))
-    .addOption(new Option('--log-level <level>', 'debug logs every page').choices(['debug', 'info', 'warn', 'error']).default('info'))
-    .addOption(documentDefault(new Option('--no-progress', 'no progress bar / progress lines'), 'progress on'));
+    .addOption(documentDefault(new Option('--summary-file <path>', 'write the run summary JSON here (also when the run fails)'), 'none'));
+  logOptions(command, 'every page');
   command
     .optionsGroup('Source:')
     .addOption(documentDefault(new Option('--from <file>', 'read users from a file (NDJSON or a JSON array of Users, .gz allowed) instead of the API'), 'the Clerk Backend API'))

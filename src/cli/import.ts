@@ -8,7 +8,7 @@ import { ImportInterruptedError, runImport, type ImportSummary, type OnConflict 
 import type { Logger } from '../log.js';
 import { newRunId } from '../run-export.js';
 import type { ExternalIdMode } from '../transform/import-user.js';
-import { abortOnSignals, documentDefault, HELP_WITH_DEFAULTS, loggerFromFlags, positiveInt, type LogFlags } from './common.js';
+import { abortOnSignals, documentDefault, HELP_WITH_DEFAULTS, loggerFromFlags, logOptions, positiveInt, type LogFlags } from './common.js';
 import { EXIT } from './exit-codes.js';
 import { clerkClientFrom } from './clerk-client-from-settings.js';
 import { loadConfigFile } from '../config/load.js';
@@ -164,10 +164,8 @@ export function importCommand(setExit: (code: number) => void): Command {
     .helpOption('-h, --help', 'show this help')
     .addOption(documentDefault(new Option('--config <file>', 'YAML config file (see config/); flags > config file > environment > defaults'), 'none'))
     .addOption(documentDefault(new Option('--dry-run', 'read, validate and map every record; send nothing'), 'off'))
-    .addOption(new Option('--no-dry-run', 'send for real, even when the config file says dry_run: true'))
-    .addOption(documentDefault(new Option('--log-format <format>', 'log lines on stderr').choices(['json', 'pretty']), 'json when stderr is not a TTY, else pretty'))
-    .addOption(new Option('--log-level <level>', 'debug logs every request').choices(['debug', 'info', 'warn', 'error']).default('info'))
-    .addOption(documentDefault(new Option('--no-progress', 'no progress bar / progress lines'), 'progress on'));
+    .addOption(new Option('--no-dry-run', 'send for real, even when the config file says dry_run: true'));
+  logOptions(command, 'every request');
   command
     .optionsGroup('Source:')
     .option('--from <file>', 'the file to import; required, here or as import.from in --config')
