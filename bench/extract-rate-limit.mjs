@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { executeExport } from '../dist/cli/export.js';
+import { executeExport } from '../dist/pipeline/export.js';
 import { silentLogger } from '../dist/log.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEmulator } from '../dist/emulator/server.js';
 import { generateUsers } from '../dist/emulator/generate.js';
-import { executeImport } from '../dist/cli/import.js';
+import { executeImport } from '../dist/pipeline/import.js';
 import { silentLogger } from '../dist/log.js';
 
 const mode = process.argv[2] ?? 'dev';

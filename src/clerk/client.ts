@@ -3,7 +3,7 @@ import { silentLogger, type Logger } from '../log.js';
 import { jsonArrayElements, mayLoseNumbers } from './json-elements.js';
 import { TokenBucket } from './rate-limiter.js';
 import { computeRetryDelay, resolveRetryPolicy, sleep, type RetryPolicy } from './retry.js';
-import { CLERK_API_VERSION, type ClerkErrorBody, type ClerkUser } from './types.js';
+import { CLERK_API_VERSION, type ClerkErrorBody, type ClerkUser } from '../model/clerk-types.js';
 
 /** HTTP methods the Backend API uses. */
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';

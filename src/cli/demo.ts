@@ -5,7 +5,8 @@ import { EtlError } from '../errors.js';
 import { startEmulator } from '../emulator/server.js';
 import { abortOnSignals, loggerFromFlags, nonNegativeInt, positiveInt, type LogFlags } from './common.js';
 import { EXIT } from './exit-codes.js';
-import { executeExport, summaryText } from './export.js';
+import { summaryText } from './export.js';
+import { executeExport } from '../pipeline/export.js';
 
 interface DemoFlags extends LogFlags {
   users: number;

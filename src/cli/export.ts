@@ -1,21 +1,16 @@
+import { DEFAULT_API_URL } from '../pipeline/clerk-connection.js';
+import { DEFAULT_LOCK_TTL_MINUTES, DEFAULT_OVERLAP_MINUTES, executeExport, type ExportOutcome, type ExportSettings } from '../pipeline/export.js';
 import { Command, Option } from 'commander';
-import { ClerkClient } from '../clerk/client.js';
 import { writeFileSync } from 'node:fs';
 import { makeDirsSync } from '../private-fs.js';
-import { clerkClientFrom } from './clerk-client-from-settings.js';
 import path from 'node:path';
 import { EtlError, redactSecrets } from '../errors.js';
 import type { Logger } from '../log.js';
-import { ClerkApiSource } from '../extract/clerk-api-source.js';
-import { FileSource, type FileFormat } from '../extract/file-source.js';
-import type { Source } from '../extract/source.js';
-import { assertSupportedLocation, openDestination } from '../load/open-destination.js';
+import { type FileFormat } from '../extract/file-source.js';
 import { FORMATS, PARQUET_CODECS, type FormatName, type ParquetCodec } from '../load/formats.js';
-import { newRunId, runExport, type ExportResult, type SchemaContract } from '../run-export.js';
-import { assertPolicyAllowsFormats, COLUMN_ACTIONS, CompiledPolicy, PII_PRESETS, type ColumnAction, type PiiPolicySpec, type PiiPreset } from '../transform/pii-policy.js';
-import { ClerkIncrementalSource } from '../extract/clerk-incremental-source.js';
-import { rememberedPairs, StateStore, type RunState } from '../state/state-store.js';
-import { ALL_TABLES } from '../transform/schema.js';
+import { type ExportResult } from '../pipeline/export-run.js';
+import { COLUMN_ACTIONS, PII_PRESETS, type ColumnAction, type PiiPolicySpec, type PiiPreset } from '../transform/pii-policy.js';
+import { ALL_TABLES } from '../model/schema.js';
 import { abortOnSignals, documentDefault, HELP_WITH_DEFAULTS, listOption, loggerFromFlags, logOptions, nonNegativeInt, positiveInt, type LogFlags } from './common.js';
 import { DEFAULT_RETRY_POLICY } from '../clerk/retry.js';
 import { clerkStatsReport } from '../clerk/stats-report.js';
@@ -26,56 +21,9 @@ import { EXIT, exitCodeFor } from './exit-codes.js';
 import { loadConfigFile } from '../config/load.js';
 import { flagValue, pick } from '../config/merge.js';
 import type { ConfigFile } from '../config/schema.js';
-import { duration, fmt, Progress } from './progress.js';
-import { autoWorkers } from '../parallel/transform-pool.js';
-import { IdSet } from '../transform/id-set.js';
-import { idOf } from '../transform/batch.js';
-import { stat } from 'node:fs/promises';
+import { duration, fmt } from '../pipeline/progress.js';
 
-export const DEFAULT_API_URL = 'https://api.clerk.com';
 
-/** Options of one export, after flags and environment are resolved. */
-export interface ExportSettings {
-  to: string;
-  formats: FormatName[];
-  from?: string;
-  inputFormat: FileFormat;
-  /** --from: publish even when the file gives no valid user (otherwise the run fails). */
-  allowEmpty?: boolean;
-  apiUrl: string;
-  secretKey?: string;
-  concurrency: number;
-  /** Rate limit override, requests per window. */
-  rateLimit?: { requests: number; windowMs: number };
-  requestTimeoutMs?: number;
-  maxAttempts?: number;
-  rowGroupSize?: number;
-  parquetCodec?: ParquetCodec;
-  maxRowsPerFile?: number;
-  maxFileBytes?: number;
-  /** Transform workers for NDJSON files: a number (0/1: none) or auto. Default auto. */
-  workers?: number | 'auto';
-  compress?: 'gzip' | 'none';
-  s3?: S3Options;
-  /** S3: abort other runs' multipart uploads older than this at start. Default 60 min. */
-  orphanGraceMs?: number;
-  progress: boolean;
-  /** Fixed run id and start (tests that compare two runs byte for byte). */
-  runId?: string;
-  startedAt?: number;
-  mode?: 'full' | 'incremental';
-  /** State location (file path or s3:// URL): watermark, id list for deletions, lock. */
-  state?: string;
-  overlapMinutes?: number;
-  detectDeletions?: boolean;
-  lockTtlMinutes?: number;
-  /** Print the plan and write nothing. */
-  dryRun?: boolean;
-  /** Column policies (PII). */
-  pii?: PiiPolicySpec;
-  csvFormulaEscape?: boolean;
-  schemaContract?: SchemaContract;
-}
 
 /** Formats when neither a flag nor the config file names any. */
 export const DEFAULT_FORMATS: readonly FormatName[] = ['parquet'];
@@ -100,179 +48,9 @@ export function parseRateLimit(value: string): { requests: number; windowMs: num
   return { requests: Number(m[1]), windowMs: m[2] ? Math.round(Number(m[2]) * 1000) : 10_000 };
 }
 
-/** What an export did, for the summary file and the exit code. */
-export interface ExportOutcome {
-  result?: ExportResult;
-  client?: ClerkClient;
-  /** `published`, `nothing_to_do` (incremental, no change), or `planned` (dry run). */
-  status: 'published' | 'nothing_to_do' | 'planned';
-  runId: string;
-  mode: 'full' | 'incremental';
-  /** Why the mode differs from the one asked for (first incremental run without a state). */
-  modeNote?: string;
-  window?: { from: number; to: number };
-  stateBefore?: RunState | null;
-  stateAfter?: RunState;
-  plan?: Record<string, unknown>;
-}
 
-export const DEFAULT_OVERLAP_MINUTES = 10;
-export const DEFAULT_LOCK_TTL_MINUTES = 360;
-/** Cap on the (id, updated_at) pairs a state keeps for the next run's overlap: beyond it, at least once. */
-const MAX_RECENT = 100_000;
 
-/**
- * Run one export with resolved settings. Shared by `export` and `demo`.
- *
- * With `--state`: takes the lock next to it, reads the watermark, runs full or incremental, and
- * saves the new watermark (the run's start) only after the manifest is published, so a failed or
- * killed run is simply redone by the next one.
- */
-export async function executeExport(settings: ExportSettings, log: Logger, signal: AbortSignal): Promise<ExportOutcome> {
-  const startedAt = settings.startedAt ?? Date.now();
-  const runId = settings.runId ?? newRunId(new Date(startedAt));
-  const requestedMode = settings.mode ?? 'full';
-  // Before anything else: an unsupported scheme must not become a local folder named `postgres:`.
-  assertSupportedLocation(settings.to, '--to');
-  if (settings.state) assertSupportedLocation(settings.state, '--state');
-  if (settings.from) assertSupportedLocation(settings.from, '--from');
-  // At start-up, before any request: a policy that hashes without CLERK_ETL_HASH_KEY fails here.
-  const policy = settings.pii ? new CompiledPolicy(settings.pii, process.env) : undefined;
-  assertPolicyAllowsFormats(policy, settings.formats);
-  if (settings.from && (requestedMode === 'incremental' || settings.detectDeletions)) throw new EtlError('USAGE', '--mode incremental and --detect-deletions read from the Clerk API; they cannot be used with --from.');
-  // The state's watermark and id list describe the Clerk API reads: a run from a file would move the
-  // watermark past changes it never read, and the next incremental run would skip them.
-  if (settings.from && settings.state) {
-    throw new EtlError('USAGE', `--state (or export.state in the config file) cannot be used with --from ${settings.from}: the state holds the watermark and id list of the Clerk API reads, and a file export would move them. Run file exports without a state.`);
-  }
-  if (requestedMode === 'incremental' && !settings.state) throw new EtlError('USAGE', '--mode incremental needs --state <path | s3://…> to remember the watermark between runs.');
-  const client = settings.from
-    ? undefined
-    : clerkClientFrom(settings, log, 'Set it to the sk_live_… or sk_test_… secret key of the instance to export (Clerk Dashboard → API keys), or export from a file with --from.');
-  const stateStore = settings.state ? new StateStore(settings.state, { s3: settings.s3, log }) : undefined;
-  let locked = false;
-  if (stateStore && !settings.dryRun) {
-    const lock = await stateStore.acquireLock(runId, (settings.lockTtlMinutes ?? DEFAULT_LOCK_TTL_MINUTES) * 60_000, log);
-    if (!lock.ok) {
-      const h = lock.holder;
-      throw new EtlError(
-        'LOCKED',
-        `Another run holds the lock on ${settings.state}${h ? `: run ${h.run_id} on host ${h.host}, pid ${h.pid}, started ${h.started_at}` : ''}. Nothing was done. The lock is taken over after ${settings.lockTtlMinutes ?? DEFAULT_LOCK_TTL_MINUTES} minutes (--lock-ttl).`,
-      );
-    }
-    locked = true;
-  }
-  try {
-    const { state: before, version } = stateStore ? await stateStore.read() : { state: null, version: undefined };
-    let mode = requestedMode;
-    let modeNote: string | undefined;
-    if (mode === 'incremental' && !before) {
-      mode = 'full';
-      modeNote = 'no state yet: the first run is a full export';
-      log.info(modeNote, { state: settings.state });
-    }
-    const overlapMs = (settings.overlapMinutes ?? DEFAULT_OVERLAP_MINUTES) * 60_000;
-    /** Start of the next run's overlap window: (id, updated_at) pairs from here on are remembered for it. */
-    const recentSince = startedAt - overlapMs;
-    const window = mode === 'incremental' ? { from: before!.watermark - overlapMs, to: startedAt } : undefined;
-    let source: Source;
-    const userText = settings.formats.includes('raw') ? 'all' : 'lossy';
-    if (settings.from) source = new FileSource(settings.from, settings.inputFormat);
-    else if (mode === 'incremental') source = new ClerkIncrementalSource({ client: client!, since: window!.from, until: startedAt, userText });
-    else source = new ClerkApiSource({ client: client!, snapshotAt: startedAt, concurrency: settings.concurrency, userText });
 
-    if (settings.dryRun) {
-      const estimate = client ? await client.countUsers(mode === 'full' ? { created_at_before: startedAt } : {}, signal) : undefined;
-      const plan = {
-        mode,
-        ...(modeNote ? { mode_note: modeNote } : {}),
-        window: window ? { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() } : { created_before: new Date(startedAt).toISOString() },
-        source: source.description,
-        estimated_users: estimate ?? null,
-        estimate_note: mode === 'incremental' ? 'Clerk cannot count users by updated_at: this is every user; the run reads only those changed in the window' : undefined,
-        destination: settings.to,
-        formats: settings.formats,
-        detect_deletions: mode === 'full' ? Boolean(before?.ids) : Boolean(settings.detectDeletions && before?.ids),
-        state: settings.state ?? null,
-        state_watermark: before ? before.watermark_iso : null,
-      };
-      return { status: 'planned', runId, mode, modeNote, window, stateBefore: before, plan, client };
-    }
-
-    // Deletions: a full run compares with the ids of the previous full run; an incremental run only with --detect-deletions.
-    const wantIds = Boolean(stateStore) && !settings.from && (mode === 'full' || settings.detectDeletions === true);
-    const previousIds = wantIds && before?.ids ? await stateStore!.readIds(before.ids.file) : undefined;
-    const alreadyExported = mode === 'incremental' && before?.recent ? new Map(before.recent) : undefined;
-    const destination = await openDestination(settings.to, runId, { s3: settings.s3, orphanGraceMs: settings.orphanGraceMs, log });
-    const progress = new Progress(log, settings.progress && Boolean(process.stderr.isTTY));
-    log.info('export started', { run_id: runId, mode, source: source.description.kind, to: destination.url, formats: settings.formats.join(',') });
-    let result: ExportResult;
-    try {
-      result = await runExport({
-        source,
-        destination,
-        formats: settings.formats,
-        runId,
-        startedAt,
-        signal,
-        log,
-        mode,
-        window,
-        alreadyExported,
-        recentSince: stateStore ? recentSince : undefined,
-        deletions: previousIds
-          ? { previous: previousIds, current: mode === 'incremental' ? () => sweepIds(client!, startedAt, settings.concurrency, signal, log, runId) : undefined }
-          : undefined,
-        skipWhenEmpty: mode === 'incremental',
-        allowEmpty: settings.allowEmpty,
-        policy,
-        schemaContract: settings.schemaContract,
-        parquet: { rowGroupSize: settings.rowGroupSize, codec: settings.parquetCodec },
-        ...(await resolveWorkers(settings)),
-        layout: { maxRowsPerFile: settings.maxRowsPerFile, maxFileBytes: settings.maxFileBytes, compress: settings.compress, csvFormulaEscape: settings.csvFormulaEscape },
-        onProgress: settings.progress ? (p) => progress.update(p) : undefined,
-        clerkStats: client ? () => clerkStatsReport(client.stats) : undefined,
-      });
-    } finally {
-      progress.done();
-    }
-    let stateAfter: RunState | undefined;
-    if (stateStore) {
-      // Only now, after the manifest: a run that failed before this point leaves the watermark where it was.
-      const newIds = wantIds ? await stateStore.writeIds(runId, mode === 'full' ? result.seenIds : (result.currentIds ?? result.seenIds)) : undefined;
-      const recent = rememberedPairs(before?.recent, result.recent, recentSince);
-      stateAfter = {
-        state_version: 1,
-        watermark: startedAt,
-        watermark_iso: new Date(startedAt).toISOString(),
-        last_run_id: runId,
-        last_mode: mode,
-        ids: newIds ? { run_id: runId, ...newIds } : before?.ids,
-        ...(recent.length <= MAX_RECENT ? { recent } : {}),
-        updated_at: new Date().toISOString(),
-      };
-      await stateStore.write(stateAfter, version);
-      if (newIds && before?.ids && before.ids.file !== newIds.file) await stateStore.deleteIds(before.ids.file).catch(() => undefined);
-    }
-    return { result, client, status: result.nothingToDo ? 'nothing_to_do' : 'published', runId, mode, modeNote, window, stateBefore: before, stateAfter };
-  } finally {
-    if (locked) await stateStore!.releaseLock().catch((err: unknown) => log.warn('could not release the lock', { error: (err as Error).message }));
-  }
-}
-
-/** Every id that exists now (created before the snapshot): the deletion check of an incremental run. */
-async function sweepIds(client: ClerkClient, snapshotAt: number, concurrency: number, signal: AbortSignal, log: Logger, runId: string): Promise<IdSet> {
-  const ids = new IdSet();
-  const sweep = new ClerkApiSource({ client, snapshotAt, concurrency, userText: 'none' });
-  for await (const batch of sweep.read({ signal, log, runId })) {
-    for (const r of batch) {
-      const id = idOf(r.value);
-      if (id !== null) ids.add(id);
-    }
-  }
-  log.info('id sweep for deletions done', { users: ids.size, pages: sweep.pages });
-  return ids;
-}
 
 function s3OptionsFromFlags(flags: ExportFlags): S3Options {
   if (flags.s3Sse === 'aws:kms' && !flags.s3KmsKeyId) throw new EtlError('USAGE', '--s3-sse aws:kms needs --s3-kms-key-id.');
@@ -356,25 +134,8 @@ export function parseWorkers(value: string): number | 'auto' {
   return Number(value);
 }
 
-/** Files smaller than this are transformed in the main thread under `--workers auto`. */
-export const AUTO_WORKERS_MIN_BYTES = 32 * 1024 * 1024;
 
-/** API exports with fewer users than this are transformed in the main thread under `--workers auto`. */
-export const AUTO_WORKERS_MIN_USERS = 20_000;
 
-/**
- * The transform workers of a run (0: the main thread), and for API sources the number of users
- * below which they are not started.
- */
-export async function resolveWorkers(settings: Pick<ExportSettings, 'workers' | 'from'>): Promise<{ workers: number; workersMinUsers?: number }> {
-  const w = settings.workers ?? 'auto';
-  if (w !== 'auto') return { workers: w > 1 ? w : 0 };
-  const n = autoWorkers();
-  if (n < 2) return { workers: 0 };
-  if (!settings.from) return { workers: n, workersMinUsers: AUTO_WORKERS_MIN_USERS };
-  const size = await stat(settings.from).then((s) => s.size, () => 0);
-  return { workers: size >= AUTO_WORKERS_MIN_BYTES ? n : 0 };
-}
 
 /** `134217728`, `128MiB`, `128MB`, `1.5G` → bytes. */
 export function parseBytes(value: string): number {

@@ -1,118 +1,18 @@
+import { executeImport } from '../pipeline/import.js';
 import { Command, Option } from 'commander';
-import path from 'node:path';
 import { EtlError } from '../errors.js';
-import { ClerkCsvSource } from '../extract/clerk-csv-source.js';
-import { assertReadable, FileSource } from '../extract/file-source.js';
-import type { Source } from '../extract/source.js';
-import { ImportInterruptedError, runImport, type ImportSummary, type OnConflict } from '../load/clerk-importer.js';
-import type { Logger } from '../log.js';
-import { newRunId } from '../run-export.js';
+import { ImportInterruptedError, type ImportSummary, type OnConflict } from '../pipeline/import-run.js';
 import type { ExternalIdMode } from '../transform/import-user.js';
 import { abortOnSignals, documentDefault, HELP_WITH_DEFAULTS, loggerFromFlags, logOptions, positiveInt, type LogFlags } from './common.js';
 import { EXIT } from './exit-codes.js';
-import { clerkClientFrom } from './clerk-client-from-settings.js';
 import { loadConfigFile } from '../config/load.js';
 import { flagValue, pick } from '../config/merge.js';
-import { clerkApiOptions, DEFAULT_API_URL, parseRateLimit } from './export.js';
-import { duration, fmt, Progress } from './progress.js';
-import { countRecords } from '../extract/count-records.js';
-import { StateStore } from '../state/state-store.js';
-import { ensurePrivateDir } from '../private-fs.js';
-import { assertSupportedLocation } from '../load/open-destination.js';
+import { clerkApiOptions, parseRateLimit } from './export.js';
+import { DEFAULT_API_URL } from '../pipeline/clerk-connection.js';
+import { duration, fmt } from '../pipeline/progress.js';
 
-/** Options of one import, after flags and environment are resolved. */
-export interface ImportSettings {
-  from: string;
-  inputFormat: 'auto' | 'raw' | 'clerk-csv';
-  reportDir: string;
-  onConflict: OnConflict;
-  dryRun: boolean;
-  apiUrl: string;
-  secretKey?: string;
-  concurrency: number;
-  rateLimit?: { requests: number; windowMs: number };
-  externalId: ExternalIdMode;
-  maxAttempts?: number;
-  requestTimeoutMs?: number;
-  progress: boolean;
-}
 
-export async function executeImport(settings: ImportSettings, log: Logger, signal: AbortSignal): Promise<ImportSummary> {
-  const kind = settings.inputFormat === 'auto' ? (/\.csv$/i.test(settings.from) ? 'clerk-csv' : 'raw') : settings.inputFormat;
-  const source: Source = kind === 'clerk-csv' ? new ClerkCsvSource(settings.from) : new FileSource(settings.from, 'auto');
-  const client = settings.dryRun
-    ? undefined
-    : clerkClientFrom(settings, log, 'Set it to the secret key (sk_live_… / sk_test_…) of the instance to import into, or use --dry-run to check the file without sending.');
-  const progress = new Progress(log, settings.progress && Boolean(process.stderr.isTTY), undefined, 'failed');
-  const runId = newRunId();
-  // A wrong path stops here, before the report folder is made or reports are written.
-  await assertReadable(settings.from);
-  const lock = await lockReportFolder(settings.reportDir, runId, log);
-  log.info(settings.dryRun ? 'import dry run started: nothing will be sent' : 'import started', { run_id: runId, from: settings.from, input_format: kind, report: settings.reportDir, on_conflict: settings.onConflict });
-  // The total for the progress display, counted alongside the import (one quick read of the file).
-  let expected: number | undefined;
-  const counting = new AbortController();
-  if (settings.progress) void countRecords(settings.from, kind, AbortSignal.any([signal, counting.signal])).then((n) => (expected = n));
-  try {
-    // One cheap authenticated read before the first create: a wrong key stops here, with nothing
-    // sent and nothing left `pending` in the journal. A dry run never contacts Clerk (it has no client).
-    if (client) await client.listUsers({ limit: 1 }, signal);
-    const summary = await runImport({
-      source,
-      inputKind: kind,
-      client,
-      reportDir: settings.reportDir,
-      onConflict: settings.onConflict,
-      dryRun: settings.dryRun,
-      concurrency: settings.concurrency,
-      externalId: settings.externalId,
-      runId,
-      signal,
-      log,
-      onProgress: settings.progress ? (p) => progress.update({ read: p.done + p.failed, written: p.done, rejected: p.failed, expected }) : undefined,
-    });
-    // The importer reads the file more than once (shared identifiers are checked first): each warning once.
-    if (source instanceof ClerkCsvSource) for (const w of new Set(source.headerWarnings)) log.warn(`dashboard CSV: ${w}`);
-    // An input without a single record is a wrong file, not a finished migration: say so (exit 1).
-    if (summary.counts.read === 0) {
-      throw new EtlError('INPUT_INVALID', `${settings.from} holds no record: nothing was imported. Check the file (an empty export, the wrong path or a truncated download?).`);
-    }
-    return summary;
-  } finally {
-    counting.abort();
-    progress.done();
-    await lock.release().catch((err: unknown) => log.warn('could not release the lock of the report folder', { error: (err as Error).message }));
-  }
-}
 
-/**
- * Two imports into one report folder would share its journal: the second would skip or mislabel
- * what the first is creating. The folder is locked with the export's lock (`<report>/import.lock`,
- * created only if absent; a lock of a process of this host that no longer runs is taken over with
- * a warning). An import can run for days at Clerk's development limit, so, unlike an export's,
- * the lock has no age limit: a lock left by a run on another host is removed by hand.
- */
-async function lockReportFolder(reportDir: string, runId: string, log: Logger): Promise<{ release(): Promise<void> }> {
-  // A local folder only: `s3://…` would put the lock on S3 and the journal in a local folder `s3:`.
-  assertSupportedLocation(reportDir, '--report');
-  try {
-    ensurePrivateDir(reportDir);
-  } catch (err) {
-    throw new EtlError('SINK_WRITE', `Cannot create the report folder ${reportDir} (--report): ${(err as Error).message}`, { cause: err });
-  }
-  // Only the lock of this StateStore is used: `<report>/import` itself is never written.
-  const store = new StateStore(path.join(reportDir, 'import'));
-  const lockFile = path.join(reportDir, 'import.lock');
-  const got = await store.acquireLock(runId, Number.POSITIVE_INFINITY, log);
-  if (!got.ok) {
-    const h = got.holder;
-    throw new EtlError(
-      'LOCKED',
-      `Another import uses the report folder ${reportDir}${h ? `: run ${h.run_id} on host ${h.host}, pid ${h.pid}, started ${h.started_at}` : ''}. Nothing was done. Wait for it to finish, or give this import its own --report; if that run is gone (another host), remove ${lockFile}.`,
-    );
-  }
-  return { release: () => store.releaseLock() };
-}
 
 export function importSummaryText(s: ImportSummary): string {
   const c = s.counts;

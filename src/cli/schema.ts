@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { EtlError } from '../errors.js';
 import { ddlLocationProblem, SQL_DIALECTS, schemaDdl, type DdlOptions, type SqlDialect } from '../transform/ddl.js';
-import { ALL_TABLES } from '../transform/schema.js';
+import { ALL_TABLES } from '../model/schema.js';
 import { schemaJson, schemaMarkdown, schemaSql } from '../transform/schema-render.js';
 
 interface SchemaFlags {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ClerkErrorBody } from '../clerk/types.js';
+import type { ClerkErrorBody } from '../model/clerk-types.js';
 
 /**
  * An error the emulator answers with, in Clerk's shape. Codes, statuses and messages follow

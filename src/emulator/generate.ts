@@ -1,4 +1,4 @@
-import type { ClerkUser } from '../clerk/types.js';
+import type { ClerkUser } from '../model/clerk-types.js';
 import { Random, deriveSeed } from './random.js';
 
 /**

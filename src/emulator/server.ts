@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
-import type { ClerkUser } from '../clerk/types.js';
+import type { ClerkUser } from '../model/clerk-types.js';
 import { EtlError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { ApiError, apiErrors } from './api-error.js';

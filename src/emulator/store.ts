@@ -1,5 +1,5 @@
 import { normalizeIdentifier, type IdentifierKind } from '../clerk/identifiers.js';
-import type { ClerkUser } from '../clerk/types.js';
+import type { ClerkUser } from '../model/clerk-types.js';
 
 /**
  * A stored user: its sort key and its serialised JSON (UTF-8, sent as is).

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { ClerkUser } from '../clerk/types.js';
+import type { ClerkUser } from '../model/clerk-types.js';
 import { ApiError, apiErrors } from './api-error.js';
 import { normalizeIdentifier, type IdentifierKind, type UserSecrets, type UserStore } from './store.js';
 

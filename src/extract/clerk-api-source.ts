@@ -2,7 +2,8 @@ import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type { ClerkClient, UserText } from '../clerk/client.js';
 import { AsyncQueue } from './async-queue.js';
-import type { RunContext, Source, SourceRecord } from './source.js';
+import type { Source } from './source.js';
+import type { RunContext, SourceRecord } from '../model/records.js';
 
 /** Clerk's maximum page size for GET /v1/users. */
 export const PAGE_LIMIT = 500;

@@ -4,7 +4,8 @@ import Papa from 'papaparse';
 import { EtlError } from '../errors.js';
 import { DASHBOARD_CSV_COLUMNS } from '../transform/import-user.js';
 import { assertReadable } from './file-source.js';
-import type { RunContext, Source, SourceRecord } from './source.js';
+import type { Source } from './source.js';
+import type { RunContext, SourceRecord } from '../model/records.js';
 
 const BATCH = 500;
 

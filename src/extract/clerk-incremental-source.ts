@@ -1,7 +1,8 @@
 import type { ClerkClient, UserText } from '../clerk/client.js';
 import { EtlError } from '../errors.js';
 import { PAGE_LIMIT } from './clerk-api-source.js';
-import type { RunContext, Source, SourceRecord } from './source.js';
+import type { Source } from './source.js';
+import type { RunContext, SourceRecord } from '../model/records.js';
 
 export interface ClerkIncrementalSourceOptions {
   client: ClerkClient;

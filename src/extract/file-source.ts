@@ -6,7 +6,8 @@ import type { Readable } from 'node:stream';
 import streamArray from 'stream-json/streamers/stream-array.js';
 import { EtlError } from '../errors.js';
 import { DASHBOARD_CSV_COLUMNS } from '../transform/import-user.js';
-import type { NdjsonChunk, RunContext, Source, SourceRecord } from './source.js';
+import type { Source } from './source.js';
+import type { NdjsonChunk, RunContext, SourceRecord } from '../model/records.js';
 import { ndjsonChunks, parseNdjsonChunk } from './ndjson.js';
 
 /** Records per batch handed to the transform. */

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { NdjsonChunk, SourceRecord } from './source.js';
+import type { NdjsonChunk, SourceRecord } from '../model/records.js';
 
 /** A run of whole NDJSON lines: `buf` ends after a newline (or at the end of the input). */
 /**

@@ -1,26 +1,4 @@
-import type { Logger } from '../log.js';
-
-/** What every stage gets: the abort signal, the logger, the run id. */
-export interface RunContext {
-  signal: AbortSignal;
-  log: Logger;
-  runId: string;
-}
-
-/** One record as a source produced it. */
-export interface SourceRecord {
-  /** The parsed JSON value, or undefined when the text could not be parsed (see `error`). */
-  value: unknown;
-  /** Where it came from, for messages: `line 12`, `record 3`, `user user_…`. */
-  where: string;
-  /**
-   * The record's text when the source has it (an NDJSON line; a user's text in a Clerk page): `raw`
-   * writes it, the tables read numbers JSON.parse would change from it, the rejects file keeps it.
-   */
-  text?: string;
-  /** Why the record could not be parsed; the record is then rejected with this reason. */
-  error?: string;
-}
+import type { RunContext, SourceRecord, NdjsonChunk } from '../model/records.js';
 
 /** A source of users, read in batches (pages). Pull-based: the next batch is read when asked for. */
 export interface Source {
@@ -44,9 +22,3 @@ export interface Source {
   ndjsonChunks?(ctx: RunContext, minBytes: number): Promise<AsyncIterable<NdjsonChunk> | undefined>;
 }
 
-/** A run of whole NDJSON lines cut from a byte stream (ndjson.ts), handed to a transform worker as bytes. */
-export interface NdjsonChunk {
-  buf: Buffer;
-  /** Line number of the chunk's first line (1-based). */
-  firstLine: number;
-}

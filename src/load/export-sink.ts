@@ -1,6 +1,6 @@
-import { ALL_TABLES, type TableName } from '../transform/schema.js';
-import type { Row, RowsByTable } from '../transform/flatten-user.js';
-import type { RejectedRecord } from '../transform/batch.js';
+import { ALL_TABLES, type TableName } from '../model/schema.js';
+import type { Row, RowsByTable } from '../model/records.js';
+import type { RejectedRecord } from '../model/records.js';
 import type { Destination, OutputFile, WrittenFile } from './destination.js';
 import { createTableWriter, FORMAT_EXTENSIONS, RawWriter, type FormatName, type ParquetOptions, type TableFileWriter } from './formats.js';
 import { gzipFile } from './gzip-file.js';

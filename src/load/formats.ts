@@ -1,8 +1,8 @@
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { writeFlatColumn, type Compressor, type FlatColumn } from './parquet-pages.js';
-import type { Row } from '../transform/flatten-user.js';
-import type { Column, ColumnType, TableSchema } from '../transform/schema.js';
+import type { Row } from '../model/records.js';
+import type { Column, ColumnType, TableSchema } from '../model/schema.js';
 import type { OutputFile, WrittenFile } from './destination.js';
 
 /** Output formats. `raw` is the users exactly as received, one JSON object per line. */

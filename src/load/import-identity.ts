@@ -1,10 +1,12 @@
 import type { ClerkClient } from '../clerk/client.js';
 import { normalizeIdentifier, type IdentifierKind } from '../clerk/identifiers.js';
-import type { ClerkUser } from '../clerk/types.js';
-import type { RunContext, Source, SourceRecord } from '../extract/source.js';
-import { IdSet } from '../transform/id-set.js';
+import type { ClerkUser } from '../model/clerk-types.js';
+import type { Source } from '../extract/source.js';
+import type { RunContext, SourceRecord } from '../model/records.js';
+import { IdSet } from '../model/id-set.js';
 import { fromClerkUser, fromDashboardRow, toCreateBody, type ExternalIdMode, type ImportUser } from '../transform/import-user.js';
-import { isPlainObject, type FieldProblem } from '../transform/validate-user.js';
+import { isPlainObject } from '../transform/validate-user.js';
+import { type FieldProblem } from '../model/records.js';
 
 /**
  * Who is who in an import: which records of the input would claim the same Clerk identifier (found

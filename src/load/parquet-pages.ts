@@ -6,7 +6,7 @@
  * per page); this is the tool's hot path. The file frame (magic, footer metadata) is still
  * hyparquet-writer's ParquetWriter, which takes the chunks' metadata as it would its own.
  */
-import type { ColumnType } from '../transform/schema.js';
+import type { ColumnType } from '../model/schema.js';
 
 /** What a column is, for encoding. */
 export interface FlatColumn {

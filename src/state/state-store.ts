@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { IdSet } from '../transform/id-set.js';
+import { IdSet } from '../model/id-set.js';
 import { EtlError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Destination } from '../load/destination.js';

@@ -1,25 +1,14 @@
-import type { ClerkUser } from '../clerk/types.js';
-import type { SourceRecord } from '../extract/source.js';
-import { emptyRows, flattenUser, unknownFieldPaths, type FlattenContext, type RowsByTable } from './flatten-user.js';
+import type { RejectedRecord } from '../model/records.js';
+import type { ClerkUser } from '../model/clerk-types.js';
+import type { SourceRecord } from '../model/records.js';
+import { emptyRows, flattenUser, unknownFieldPaths, type FlattenContext } from './flatten-user.js';
+import { type RowsByTable } from '../model/records.js';
 import { describeProblems, validateUser } from './validate-user.js';
-import { IdSet } from './id-set.js';
+import { IdSet } from '../model/id-set.js';
 import { mayLoseNumbers } from '../clerk/json-elements.js';
 import { parseExact } from './exact-json.js';
 
 
-/** One rejected record: written to `_rejects/…/<run_id>.ndjson`. */
-export interface RejectedRecord {
-  /** Where the record came from: `line 12`, `record 3`, `user user_…`. */
-  source: string;
-  /** The record's id when it has one. */
-  id: string | null;
-  /** Human reason naming every field at fault. */
-  reason: string;
-  /** Field-level problems. */
-  problems: Array<{ field: string; problem: string }>;
-  /** The record as received: the parsed value, or the raw text when it could not be parsed or holds numbers JSON.parse would change. */
-  record: unknown;
-}
 /** What the id gate decided for a record. */
 export const Gate = {
   /** Transform it. */

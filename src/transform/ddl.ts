@@ -6,7 +6,7 @@
  * INT64 TIMESTAMP(isAdjustedToUTC=true, MILLIS). JSON columns stay text in every dialect.
  */
 import { EtlError } from '../errors.js';
-import { SCHEMA_VERSION, ALL_TABLES, type ColumnType, type TableSchema } from './schema.js';
+import { SCHEMA_VERSION, ALL_TABLES, type ColumnType, type TableSchema } from '../model/schema.js';
 
 export const SQL_DIALECTS = ['athena', 'trino', 'duckdb', 'bigquery', 'snowflake'] as const;
 export type SqlDialect = (typeof SQL_DIALECTS)[number];

@@ -1,14 +1,7 @@
-import type { ClerkUser } from '../clerk/types.js';
-import { TABLES, USER, type EntitySpec, type TableName, type TableSchema } from './schema.js';
+import type { Row, RowsByTable } from '../model/records.js';
+import type { ClerkUser } from '../model/clerk-types.js';
+import { TABLES, USER, type EntitySpec, type TableSchema } from '../model/schema.js';
 import { plainNumber, stringifyExact } from './exact-json.js';
-
-/**
- * A row is an array of values in the order of its table's columns (schema.ts). Values are JS
- * primitives: string, boolean, number (int64 and Unix-ms timestamps), JSON text for `json`
- * columns, or null. Writers convert them to their format's representation.
- */
-export type Row = unknown[];
-export type RowsByTable = Map<TableName, Row[]>;
 
 export interface FlattenContext {
   runId: string;

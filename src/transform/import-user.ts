@@ -1,4 +1,4 @@
-import type { FieldProblem } from './validate-user.js';
+import type { FieldProblem } from '../model/records.js';
 import { isPlainObject } from './validate-user.js';
 
 /**

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { EtlError, registerSecret } from '../errors.js';
-import type { Row } from './flatten-user.js';
-import { ALL_TABLES, type Column, type TableSchema } from './schema.js';
+import type { Row } from '../model/records.js';
+import { ALL_TABLES, type Column, type TableSchema } from '../model/schema.js';
 
 /** What happens to a column: kept as is, left out, HMAC-SHA256 (hex), masked keeping its shape, or emptied. */
 export const COLUMN_ACTIONS = ['keep', 'drop', 'hash', 'mask', 'null'] as const;

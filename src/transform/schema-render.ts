@@ -1,4 +1,4 @@
-import { SCHEMA_VERSION, ALL_TABLES, type Column, type ColumnType } from './schema.js';
+import { SCHEMA_VERSION, ALL_TABLES, type Column, type ColumnType } from '../model/schema.js';
 
 /** The schema as JSON: every table with its columns (name, type, nullable, description). */
 export function schemaJson(): string {

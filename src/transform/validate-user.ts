@@ -1,10 +1,5 @@
-import { USER, TABLES, type EntitySpec, type FieldSpec, type ObjectSpec } from './schema.js';
-
-/** One problem found in a record: the field path (`email_addresses[1].verification.status`) and what is wrong. */
-export interface FieldProblem {
-  field: string;
-  problem: string;
-}
+import type { FieldProblem } from '../model/records.js';
+import { USER, TABLES, type EntitySpec, type FieldSpec, type ObjectSpec } from '../model/schema.js';
 
 /**
  * Check a record against the User structure: required fields present, JSON types and nullability

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ClerkUser } from '../../src/clerk/types.js';
+import type { ClerkUser } from '../../src/model/clerk-types.js';
 import { generateUsers, generateUserStream, DEFAULT_START_MS } from '../../src/emulator/generate.js';
 import { check } from './user-schema.js';
 

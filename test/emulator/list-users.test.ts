@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClerkUser } from '../../src/clerk/types.js';
+import type { ClerkUser } from '../../src/model/clerk-types.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 

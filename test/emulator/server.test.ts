@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLERK_API_VERSION } from '../../src/clerk/types.js';
+import { CLERK_API_VERSION } from '../../src/model/clerk-types.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import { SlidingWindowLimiter } from '../../src/emulator/rate-limit.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/server.js';

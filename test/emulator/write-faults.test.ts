@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ClerkUser } from '../../src/clerk/types.js';
+import type { ClerkUser } from '../../src/model/clerk-types.js';
 import { startEmulator, type EmulatorOptions } from '../../src/emulator/server.js';
 import { isEtlError } from '../../src/errors.js';
 import { call, create, created, err, start } from './write-helpers.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ClerkUser } from '../../src/clerk/types.js';
+import type { ClerkUser } from '../../src/model/clerk-types.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import { ORDER_FIELDS, UserStore } from '../../src/emulator/store.js';
 import { CREATE_FIELDS, METADATA_FIELDS, PASSWORD_HASHERS, UPDATE_FIELDS, deepMerge, isBase32, parseRfc3339 } from '../../src/emulator/user-write.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClerkClient } from '../../src/clerk/client.js';
 import { TokenBucket } from '../../src/clerk/rate-limiter.js';
-import type { ClerkUser } from '../../src/clerk/types.js';
+import type { ClerkUser } from '../../src/model/clerk-types.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/server.js';
 import type { UserStore } from '../../src/emulator/store.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ClerkUser } from '../../src/clerk/types.js';
+import type { ClerkUser } from '../../src/model/clerk-types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Clerk's example users, API spec and dashboard CSV sample, copied into the repository (its README says from where). */

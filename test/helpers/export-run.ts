@@ -1,6 +1,6 @@
-import { executeExport, type ExportOutcome, type ExportSettings } from '../../src/cli/export.js';
+import { executeExport, type ExportOutcome, type ExportSettings } from '../../src/pipeline/export.js';
 import type { Logger } from '../../src/log.js';
-import type { ExportResult } from '../../src/run-export.js';
+import type { ExportResult } from '../../src/pipeline/export-run.js';
 
 /** executeExport for tests that expect a published run. */
 export async function exportRun(settings: ExportSettings, log: Logger, signal: AbortSignal): Promise<ExportOutcome & { result: ExportResult }> {

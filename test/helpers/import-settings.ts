@@ -1,4 +1,4 @@
-import type { ImportSettings } from '../../src/cli/import.js';
+import type { ImportSettings } from '../../src/pipeline/import.js';
 
 /**
  * Import settings for a test against an emulator: fast rate limit, no progress, `skip` on

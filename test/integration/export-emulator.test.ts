@@ -4,11 +4,11 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClerkUser } from '../../src/clerk/types.js';
+import type { ClerkUser } from '../../src/model/clerk-types.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import { createLogger } from '../../src/log.js';
-import type { ExportResult } from '../../src/run-export.js';
+import type { ExportResult } from '../../src/pipeline/export-run.js';
 import { readCsv, readNdjson, readParquet } from '../helpers/read-back.js';
 import { escapeFormula } from '../../src/load/formats.js';
 

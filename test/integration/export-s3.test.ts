@@ -5,11 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExportSettings } from '../../src/cli/export.js';
+import type { ExportSettings } from '../../src/pipeline/export.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import { isEtlError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
-import type { Manifest } from '../../src/run-export.js';
+import type { Manifest } from '../../src/pipeline/export-run.js';
 import { startFaultProxy, startS3Server, type S3Server } from '../helpers/s3-server.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-s3-'));

@@ -13,7 +13,7 @@ import { FileSource } from '../../src/extract/file-source.js';
 import type { Source } from '../../src/extract/source.js';
 import { openDestination } from '../../src/load/open-destination.js';
 import { silentLogger } from '../../src/log.js';
-import { runExport, type Manifest } from '../../src/run-export.js';
+import { runExport, type Manifest } from '../../src/pipeline/export-run.js';
 import { readTable } from '../helpers/read-back.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-fidelity-'));

@@ -3,10 +3,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { executeExport, runExportCommand, type ExportSettings } from '../../src/cli/export.js';
+import { runExportCommand } from '../../src/cli/export.js';
+import { executeExport, type ExportSettings } from '../../src/pipeline/export.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { createLogger, silentLogger } from '../../src/log.js';
-import type { Manifest } from '../../src/run-export.js';
+import type { Manifest } from '../../src/pipeline/export-run.js';
 import { maskValue } from '../../src/transform/pii-policy.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import { exampleUsers } from '../helpers/examples.js';

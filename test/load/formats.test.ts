@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LocalDestination } from '../../src/load/local-destination.js';
 import { createTableWriter } from '../../src/load/formats.js';
 import { emptyRows, flattenUser } from '../../src/transform/flatten-user.js';
-import { tableSchema } from '../../src/transform/schema.js';
+import { tableSchema } from '../../src/model/schema.js';
 import { exampleUsers } from '../helpers/examples.js';
 import { readCsv, readNdjson, readParquet } from '../helpers/read-back.js';
 

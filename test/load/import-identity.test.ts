@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ClerkUser } from '../../src/clerk/types.js';
+import type { ClerkUser } from '../../src/model/clerk-types.js';
 import { FileSource } from '../../src/extract/file-source.js';
 import { findSharedIdentifiers, identifierKeys, notSameRecord } from '../../src/load/import-identity.js';
 import { silentLogger } from '../../src/log.js';

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTableWriter, type ParquetCodec } from '../../src/load/formats.js';
 import { LocalDestination } from '../../src/load/local-destination.js';
-import type { TableSchema } from '../../src/transform/schema.js';
+import type { TableSchema } from '../../src/model/schema.js';
 import { readParquet } from '../helpers/read-back.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-pages-'));

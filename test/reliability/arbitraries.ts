@@ -10,8 +10,8 @@
  * within a generated batch (user ids).
  */
 import fc from 'fast-check';
-import type { ClerkUser } from '../../src/clerk/types.js';
-import { TABLES, USER, type EntitySpec, type FieldSpec, type ObjectSpec } from '../../src/transform/schema.js';
+import type { ClerkUser } from '../../src/model/clerk-types.js';
+import { TABLES, USER, type EntitySpec, type FieldSpec, type ObjectSpec } from '../../src/model/schema.js';
 
 type Arb = fc.Arbitrary<unknown>;
 type Rec = Record<string, unknown>;

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { executeExport, type ExportSettings } from '../../src/cli/export.js';
-import { executeImport } from '../../src/cli/import.js';
+import { executeExport, type ExportSettings } from '../../src/pipeline/export.js';
+import { executeImport } from '../../src/pipeline/import.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import type { EmulatorOptions, RunningEmulator } from '../../src/emulator/server.js';
 import { emulatorPerTest } from '../helpers/emulators.js';
@@ -12,7 +12,7 @@ import { createLogger } from '../../src/log.js';
 import { LocalDestination } from '../../src/load/local-destination.js';
 import type { Destination, OutputFile } from '../../src/load/destination.js';
 import { FileSource } from '../../src/extract/file-source.js';
-import { runExport } from '../../src/run-export.js';
+import { runExport } from '../../src/pipeline/export-run.js';
 import { readNdjson } from '../helpers/read-back.js';
 
 const BIN = path.resolve(__dirname, '../../bin/clerk-etl.js');

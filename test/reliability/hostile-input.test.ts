@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { executeExport, type ExportSettings } from '../../src/cli/export.js';
-import { executeImport, type ImportSettings } from '../../src/cli/import.js';
+import { executeExport, type ExportSettings } from '../../src/pipeline/export.js';
+import { executeImport, type ImportSettings } from '../../src/pipeline/import.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import { silentLogger } from '../../src/log.js';
-import type { Manifest } from '../../src/run-export.js';
+import type { Manifest } from '../../src/pipeline/export-run.js';
 import { readNdjson } from '../helpers/read-back.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-hostile-'));

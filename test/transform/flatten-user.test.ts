@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { flattenUsers, rowToObject, type RowsByTable } from '../../src/transform/flatten-user.js';
-import { TABLES, tableSchema, type TableName } from '../../src/transform/schema.js';
+import { flattenUsers, rowToObject } from '../../src/transform/flatten-user.js';
+import { type RowsByTable } from '../../src/model/records.js';
+import { TABLES, tableSchema, type TableName } from '../../src/model/schema.js';
 import { validateUser } from '../../src/transform/validate-user.js';
-import type { ClerkUser } from '../../src/clerk/types.js';
+import type { ClerkUser } from '../../src/model/clerk-types.js';
 import { exampleUsers } from '../helpers/examples.js';
 
 const ctx = { runId: 'run1', extractedAt: 1_700_000_000_000 };

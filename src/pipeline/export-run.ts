@@ -1,23 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import type { ClerkStatsReport } from './clerk/stats-report.js';
+import type { ClerkStatsReport } from '../clerk/stats-report.js';
 import { createRequire } from 'node:module';
-import { abortError, EtlError } from './errors.js';
-import type { Logger } from './log.js';
-import type { RunContext, Source } from './extract/source.js';
-import type { Destination } from './load/destination.js';
-import { ExportSink, type FileLayoutOptions, type ManifestFile } from './load/export-sink.js';
+import { abortError, EtlError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Source } from '../extract/source.js';
+import type { RunContext } from '../model/records.js';
+import type { Destination } from '../load/destination.js';
+import { ExportSink, type FileLayoutOptions, type ManifestFile } from '../load/export-sink.js';
 import { CHUNK_BYTES, TransformPool, WORKER_PARQUET_BUFFER_BYTES } from './parallel/transform-pool.js';
 import type { BatchSummary } from './parallel/protocol.js';
-import type { FormatName, ParquetOptions } from './load/formats.js';
-import type { Row } from './transform/flatten-user.js';
-import { IdGate, idOf, transformBatch, updatedAtOf, type BatchOptions, type BatchResult, type SchemaContract } from './transform/batch.js';
-import { ALL_TABLES, SCHEMA_VERSION, type TableName } from './transform/schema.js';
-import { assertPolicyAllowsFormats, type CompiledPolicy, type PolicyDescription } from './transform/pii-policy.js';
+import type { FormatName, ParquetOptions } from '../load/formats.js';
+import type { Row } from '../model/records.js';
+import { IdGate, idOf, transformBatch, updatedAtOf, type BatchOptions, type BatchResult, type SchemaContract } from '../transform/batch.js';
+import { ALL_TABLES, SCHEMA_VERSION, type TableName } from '../model/schema.js';
+import { assertPolicyAllowsFormats, type CompiledPolicy, type PolicyDescription } from '../transform/pii-policy.js';
 
 /** Rejected records logged one by one; the rest are only counted (all are in the rejects file). */
 const MAX_LOGGED_REJECTS = 20;
 
-const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
+const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /** Run ids sort by time and contain no `:` (file names on every OS, S3 keys). */
 export function newRunId(at: Date = new Date()): string {

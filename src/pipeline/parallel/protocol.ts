@@ -1,11 +1,12 @@
-import type { SourceRecord } from '../extract/source.js';
-import type { FileOptions, WrittenFile } from '../load/destination.js';
-import type { FileLayoutOptions, ManifestFile } from '../load/export-sink.js';
-import type { FormatName, ParquetOptions } from '../load/formats.js';
-import type { BatchOptions, RejectedRecord } from '../transform/batch.js';
-import type { Row } from '../transform/flatten-user.js';
-import type { PiiPolicySpec } from '../transform/pii-policy.js';
-import type { TableName } from '../transform/schema.js';
+import type { SourceRecord } from '../../model/records.js';
+import type { FileOptions, WrittenFile } from '../../load/destination.js';
+import type { FileLayoutOptions, ManifestFile } from '../../load/export-sink.js';
+import type { FormatName, ParquetOptions } from '../../load/formats.js';
+import type { BatchOptions } from '../../transform/batch.js';
+import type { RejectedRecord } from '../../model/records.js';
+import type { Row } from '../../model/records.js';
+import type { PiiPolicySpec } from '../../transform/pii-policy.js';
+import type { TableName } from '../../model/schema.js';
 
 /** What a transform worker is started with (workerData). */
 export interface WorkerConfig {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { schemaJson, schemaMarkdown, schemaSql } from '../../src/transform/schema-render.js';
-import { ALL_TABLES as TABLES } from '../../src/transform/schema.js';
+import { ALL_TABLES as TABLES } from '../../src/model/schema.js';
 
 describe('schema output', () => {
   it('docs/TABLES.md is generated from the schema in code (run `npm run docs` after changing it)', () => {

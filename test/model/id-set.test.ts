@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IdSet } from '../../src/transform/id-set.js';
+import { IdSet } from '../../src/model/id-set.js';
 
 describe('IdSet', () => {
   it('behaves like Set<string> for any ids: ASCII, unicode, empty, long, repeated', () => {

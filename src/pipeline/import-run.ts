@@ -5,17 +5,18 @@ import type { ClerkClient } from '../clerk/client.js';
 import { isAmbiguous } from '../clerk/client.js';
 import { computeRetryDelay, sleep } from '../clerk/retry.js';
 import { clerkStatsReport, type ClerkStatsReport } from '../clerk/stats-report.js';
-import type { ClerkUser } from '../clerk/types.js';
+import type { ClerkUser } from '../model/clerk-types.js';
 import { abortError, EtlError, isEtlError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { RunContext, Source, SourceRecord } from '../extract/source.js';
+import type { Source } from '../extract/source.js';
+import type { RunContext, SourceRecord } from '../model/records.js';
 import { toCreateBody, toUpdateBody, type ExternalIdMode, type ImportUser } from '../transform/import-user.js';
-import { type FieldProblem } from '../transform/validate-user.js';
+import { type FieldProblem } from '../model/records.js';
 import { ensurePrivateDir, openPrivate, writePrivateFile } from '../private-fs.js';
-import { csvText, escapeFormula } from './formats.js';
-import { DONE_STATES, ImportJournal, type JournalEntry } from './import-journal.js';
-import { findSharedIdentifiers, findThisRecord, mapSourceRecord, type RecordLookup, type SharedIdentifier } from './import-identity.js';
-import { redactRecord } from './redact-record.js';
+import { csvText, escapeFormula } from '../load/formats.js';
+import { DONE_STATES, ImportJournal, type JournalEntry } from '../load/import-journal.js';
+import { findSharedIdentifiers, findThisRecord, mapSourceRecord, type RecordLookup, type SharedIdentifier } from '../load/import-identity.js';
+import { redactRecord } from '../load/redact-record.js';
 
 export type OnConflict = 'skip' | 'update' | 'fail';
 

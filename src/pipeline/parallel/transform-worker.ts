@@ -4,12 +4,12 @@
  * table and format. File bytes go to the main thread, which owns the destination.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { parseNdjsonChunk } from '../extract/ndjson.js';
-import type { SourceRecord } from '../extract/source.js';
-import type { FileOptions, OutputFile, WrittenFile } from '../load/destination.js';
-import { ExportSink, type ManifestFile } from '../load/export-sink.js';
-import { idOf, transformBatch, updatedAtOf } from '../transform/batch.js';
-import { CompiledPolicy } from '../transform/pii-policy.js';
+import { parseNdjsonChunk } from '../../extract/ndjson.js';
+import type { SourceRecord } from '../../model/records.js';
+import type { FileOptions, OutputFile, WrittenFile } from '../../load/destination.js';
+import { ExportSink, type ManifestFile } from '../../load/export-sink.js';
+import { idOf, transformBatch, updatedAtOf } from '../../transform/batch.js';
+import { CompiledPolicy } from '../../transform/pii-policy.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
 
 const port = parentPort!;

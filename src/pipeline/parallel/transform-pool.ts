@@ -1,13 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { abortError, EtlError } from '../errors.js';
-import type { NdjsonChunk } from '../extract/source.js';
-import type { Destination, OutputFile } from '../load/destination.js';
-import type { ManifestFile } from '../load/export-sink.js';
-import type { SourceRecord } from '../extract/source.js';
-import { idOf, updatedAtOf, type IdGate } from '../transform/batch.js';
-import type { Row } from '../transform/flatten-user.js';
-import { ALL_TABLES, type TableName } from '../transform/schema.js';
+import { abortError, EtlError } from '../../errors.js';
+import type { NdjsonChunk } from '../../model/records.js';
+import type { Destination, OutputFile } from '../../load/destination.js';
+import type { ManifestFile } from '../../load/export-sink.js';
+import type { SourceRecord } from '../../model/records.js';
+import { idOf, updatedAtOf, type IdGate } from '../../transform/batch.js';
+import type { Row } from '../../model/records.js';
+import { ALL_TABLES, type TableName } from '../../model/schema.js';
 import type { BatchSummary, FromWorker, ToWorker, WorkerConfig } from './protocol.js';
 
 /** Chunks sent to a worker and not yet done: bounds memory (each is about CHUNK_BYTES of input). */
@@ -42,7 +42,7 @@ export function autoWorkers(): number {
 function workerUrl(): URL {
   const here = new URL(import.meta.url);
   // Running from the TypeScript sources (tests): the worker is the built one.
-  if (here.pathname.endsWith('.ts')) return new URL('../../dist/parallel/transform-worker.js', here);
+  if (here.pathname.endsWith('.ts')) return new URL('../../../dist/parallel/transform-worker.js', here);
   return new URL('./transform-worker.js', here);
 }
 
