@@ -4,9 +4,8 @@ import type { ClerkUser } from '../model/clerk-types.js';
 import type { Source } from '../extract/source.js';
 import type { RunContext, SourceRecord } from '../model/records.js';
 import { IdSet } from '../model/id-set.js';
-import { fromClerkUser, fromDashboardRow, toCreateBody, type ExternalIdMode, type ImportUser } from '../transform/import-user.js';
+import { mapSourceRecord, toCreateBody, type ExternalIdMode } from '../transform/import-user.js';
 import { isPlainObject } from '../transform/validate-user.js';
-import { type FieldProblem } from '../model/records.js';
 
 /**
  * Who is who in an import: which records of the input would claim the same Clerk identifier (found
@@ -14,15 +13,6 @@ import { type FieldProblem } from '../model/records.js';
  * ambiguous create, or when Clerk answers `form_identifier_exists`).
  */
 
-/** A source record mapped to an ImportUser, or the problems that stop it. */
-export function mapSourceRecord(rec: SourceRecord, inputKind: 'raw' | 'clerk-csv'): { user?: ImportUser; sourceId: string | null; problems: FieldProblem[] } {
-  let mapped: { user?: ImportUser; problems: FieldProblem[] };
-  if (rec.error !== undefined) mapped = { problems: [{ field: '(record)', problem: rec.error }] };
-  else if (!isPlainObject(rec.value)) mapped = { problems: [{ field: '(record)', problem: 'expected a JSON object' }] };
-  else mapped = inputKind === 'clerk-csv' ? fromDashboardRow(rec.value as Record<string, string>) : fromClerkUser(rec.value);
-  const sourceId = mapped.user?.sourceId ?? (isPlainObject(rec.value) && typeof rec.value.id === 'string' ? rec.value.id : null);
-  return { ...mapped, sourceId };
-}
 
 /** One unique identifier a create body claims, in Clerk's comparison form. */
 export interface IdentifierKey {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { ClerkStatsReport } from '../clerk/stats-report.js';
 import { createRequire } from 'node:module';
 import { abortError, EtlError } from '../errors.js';
@@ -19,12 +18,6 @@ import { assertPolicyAllowsFormats, type CompiledPolicy, type PolicyDescription 
 const MAX_LOGGED_REJECTS = 20;
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
-
-/** Run ids sort by time and contain no `:` (file names on every OS, S3 keys). */
-export function newRunId(at: Date = new Date()): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace('.', '');
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
-}
 
 export interface ExportCounts {
   /** Distinct records received from the source. */

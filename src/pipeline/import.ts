@@ -5,7 +5,7 @@ import { assertReadable, FileSource } from '../extract/file-source.js';
 import type { Source } from '../extract/source.js';
 import { runImport, type ImportSummary, type OnConflict } from './import-run.js';
 import type { Logger } from '../log.js';
-import { newRunId } from './export-run.js';
+import { newRunId } from './run-id.js';
 import type { ExternalIdMode } from '../transform/import-user.js';
 import { clerkClientFrom } from './clerk-connection.js';
 import { Progress } from './progress.js';

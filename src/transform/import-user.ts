@@ -1,4 +1,4 @@
-import type { FieldProblem } from '../model/records.js';
+import type { FieldProblem, SourceRecord } from '../model/records.js';
 import { isPlainObject } from './validate-user.js';
 
 /**
@@ -366,3 +366,13 @@ export function toUpdateBody(createBody: Record<string, unknown>): Record<string
 
 // Pragmatic: one @, no spaces, a dot in the domain. Clerk checks deliverability itself.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** A source record mapped to an ImportUser, or the problems that stop it. */
+export function mapSourceRecord(rec: SourceRecord, inputKind: 'raw' | 'clerk-csv'): { user?: ImportUser; sourceId: string | null; problems: FieldProblem[] } {
+  let mapped: { user?: ImportUser; problems: FieldProblem[] };
+  if (rec.error !== undefined) mapped = { problems: [{ field: '(record)', problem: rec.error }] };
+  else if (!isPlainObject(rec.value)) mapped = { problems: [{ field: '(record)', problem: 'expected a JSON object' }] };
+  else mapped = inputKind === 'clerk-csv' ? fromDashboardRow(rec.value as Record<string, string>) : fromClerkUser(rec.value);
+  const sourceId = mapped.user?.sourceId ?? (isPlainObject(rec.value) && typeof rec.value.id === 'string' ? rec.value.id : null);
+  return { ...mapped, sourceId };
+}

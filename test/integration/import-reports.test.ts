@@ -10,7 +10,7 @@ import { executeImport } from '../../src/pipeline/import.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import { EtlError } from '../../src/errors.js';
 import type { ImportSummary } from '../../src/pipeline/import-run.js';
-import { ImportJournal } from '../../src/load/import-journal.js';
+import { ImportJournal } from '../../src/state/import-journal.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { emulatorPerTest } from '../helpers/emulators.js';
