@@ -42,7 +42,7 @@ export function autoWorkers(): number {
 function workerUrl(): URL {
   const here = new URL(import.meta.url);
   // Running from the TypeScript sources (tests): the worker is the built one.
-  if (here.pathname.endsWith('.ts')) return new URL('../../../dist/parallel/transform-worker.js', here);
+  if (here.pathname.endsWith('.ts')) return new URL('../../../dist/pipeline/parallel/transform-worker.js', here);
   return new URL('./transform-worker.js', here);
 }
 
