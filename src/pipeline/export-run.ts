@@ -10,7 +10,8 @@ import { CHUNK_BYTES, TransformPool, WORKER_PARQUET_BUFFER_BYTES } from './paral
 import type { BatchSummary } from './parallel/protocol.js';
 import type { FormatName, ParquetOptions } from '../load/formats.js';
 import type { Row } from '../model/records.js';
-import { IdGate, idOf, transformBatch, updatedAtOf, type BatchOptions, type BatchResult, type SchemaContract } from '../transform/batch.js';
+import { transformBatch, type BatchOptions, type BatchResult, type SchemaContract } from '../transform/batch.js';
+import { IdGate } from '../transform/id-gate.js';
 import { ALL_TABLES, SCHEMA_VERSION, type TableName } from '../model/schema.js';
 import { assertPolicyAllowsFormats, type CompiledPolicy, type PolicyDescription } from '../transform/pii-policy.js';
 
@@ -212,7 +213,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
     const recordsToWorkers = !chunks && workers > 1 && (options.workersMinUsers === undefined || (counts.expected ?? 0) >= options.workersMinUsers);
     if (chunks || recordsToWorkers) {
       const policySpec = options.policy?.spec;
-      const p = (pool = new TransformPool({ count: workers, formats: formats, runId, dt, parquet: options.parquet, layout: options.layout, policy: policySpec, batch: batchOptions, parquetBufferBytes: WORKER_PARQUET_BUFFER_BYTES, needUpdatedAt: options.alreadyExported !== undefined }, destination, signal));
+      const p = (pool = new TransformPool({ count: workers, formats: formats, runId, dt, parquet: options.parquet, layout: options.layout, policy: policySpec, batch: batchOptions, parquetBufferBytes: WORKER_PARQUET_BUFFER_BYTES, needUpdatedAt: gate.needsUpdatedAt }, destination, signal));
       log.info('transforming in worker threads', { workers });
       const s = (mainSink = sink([]));
       const onBatch = async (b: BatchSummary): Promise<void> => {
@@ -226,8 +227,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       const s = (mainSink = sink(formats));
       for await (const batch of source.read(ctx)) {
         if (signal.aborted) throw abortError(signal);
-        const ids = batch.map((rec) => idOf(rec.value));
-        const gates = batch.map((rec, i) => gate.decide(ids[i]!, updatedAtOf(rec.value)));
+        const { ids, gates } = gate.gateRecords(batch);
         const out = transformBatch(batch, ids, gates, batchOptions);
         addBatch(out);
         await s.write(out.rows, out.rawLines, out.rejected);

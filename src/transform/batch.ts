@@ -4,78 +4,10 @@ import type { SourceRecord } from '../model/records.js';
 import { emptyRows, flattenUser, unknownFieldPaths, type FlattenContext } from './flatten-user.js';
 import { type RowsByTable } from '../model/records.js';
 import { describeProblems, validateUser } from './validate-user.js';
-import { IdSet } from '../model/id-set.js';
+import { Gate } from './id-gate.js';
 import { mayLoseNumbers } from '../clerk/json-elements.js';
 import { parseExact } from './exact-json.js';
 
-
-/** What the id gate decided for a record. */
-export const Gate = {
-  /** Transform it. */
-  Take: 0,
-  /** Drop it quietly: a repeat from a paging source, or already written by the previous run. */
-  Skip: 1,
-  /** Reject it: an earlier record of this input had the same id. */
-  Duplicate: 2,
-} as const;
-export type Gate = (typeof Gate)[keyof typeof Gate];
-
-/** The fields of the export counts the gate keeps. */
-export interface GateCounts {
-  read: number;
-  repeats_dropped: number;
-  already_exported: number;
-}
-
-/**
- * Decides, in input order, whether each record is read, dropped as a repeat, or a duplicate.
- * It owns the run's set of seen ids, so it stays on one thread even when transforming is spread
- * over workers: "the first record with an id wins" needs one order.
- */
-export class IdGate {
-  readonly seen = new IdSet();
-  constructor(
-    private readonly counts: GateCounts,
-    private readonly mayRepeat: boolean,
-    private readonly alreadyExported?: ReadonlyMap<string, number>,
-  ) {}
-
-  decide(id: string | null, updatedAt: unknown): Gate {
-    if (id === null) {
-      this.counts.read++;
-      return Gate.Take;
-    }
-    if (this.alreadyExported && this.alreadyExported.get(id) === updatedAt && !this.seen.has(id)) {
-      this.seen.add(id);
-      this.counts.already_exported++;
-      return Gate.Skip;
-    }
-    if (!this.seen.insert(id)) {
-      if (this.mayRepeat) {
-        this.counts.repeats_dropped++;
-        return Gate.Skip;
-      }
-      this.counts.read++;
-      return Gate.Duplicate;
-    }
-    this.counts.read++;
-    return Gate.Take;
-  }
-}
-
-/** The id of a parsed record, when it is an object with a string id. */
-export function idOf(v: unknown): string | null {
-  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-    const id = (v as Record<string, unknown>).id;
-    if (typeof id === 'string') return id;
-  }
-  return null;
-}
-
-/** The updated_at of a parsed record (whatever it is; the gate compares it). */
-export function updatedAtOf(v: unknown): unknown {
-  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>).updated_at : undefined;
-}
 
 export type SchemaContract = 'evolve' | 'freeze' | 'strict';
 
