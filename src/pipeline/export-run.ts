@@ -228,7 +228,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       for await (const batch of source.read(ctx)) {
         if (signal.aborted) throw abortError(signal);
         const { ids, gates } = gate.gateRecords(batch);
-        const out = transformBatch(batch, ids, gates, batchOptions);
+        const out = transformBatch(batch, ids, gates, batchOptions, options.policy);
         addBatch(out);
         await s.write(out.rows, out.rawLines, out.rejected);
         progress(batch.length);
@@ -243,8 +243,10 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       counts.rows.user_deletions = gone.length;
       if (gone.length) {
         log.info('users deleted since the previous full run', { count: gone.length });
-        if (pool) await pool.writeRows('user_deletions', gone);
-        else await mainSink.write(new Map([['user_deletions', gone]]), [], []);
+        // Made here, not by transformBatch: the policy is applied to them here (user_id may be hashed).
+        const rows = options.policy ? options.policy.apply('user_deletions', gone) : gone;
+        if (pool) await pool.writeRows('user_deletions', rows);
+        else await mainSink.write(new Map([['user_deletions', rows]]), [], []);
       }
     }
     if (options.skipWhenEmpty && counts.read === 0 && counts.deleted === 0) {

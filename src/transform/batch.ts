@@ -7,6 +7,7 @@ import { describeProblems, validateUser } from './validate-user.js';
 import { Gate } from './id-gate.js';
 import { mayLoseNumbers } from '../clerk/json-elements.js';
 import { parseExact } from './exact-json.js';
+import type { CompiledPolicy } from './pii-policy.js';
 
 
 export type SchemaContract = 'evolve' | 'freeze' | 'strict';
@@ -34,11 +35,18 @@ export interface BatchResult {
 }
 
 /**
- * Validate and flatten one batch of records whose ids the gate has decided. Records the gate
- * skipped are left out; duplicates, unparseable and invalid records become rejects naming the
- * field. A record that fails half-way has its partial rows undone. Pure apart from its result.
+ * Validate and flatten one batch of records whose ids the gate has decided, then apply the PII
+ * policy to its rows. Records the gate skipped are left out; duplicates, unparseable and invalid
+ * records become rejects naming the field. A record that fails half-way has its partial rows
+ * undone. Pure apart from its result.
+ *
+ * The policy is applied here, once per row, and not by the sink: the sink writes the same rows to
+ * every format, so `--format parquet,csv` hashes each value once. A dropped table's rows are left
+ * as they are (they count in the manifest; the sink writes no file for them). The policy is not
+ * part of BatchOptions, which is posted to the transform workers: a compiled policy holds
+ * functions, so each worker compiles its own from CompiledPolicy.spec.
  */
-export function transformBatch(batch: readonly SourceRecord[], ids: ReadonlyArray<string | null>, gates: ArrayLike<number>, options: BatchOptions): BatchResult {
+export function transformBatch(batch: readonly SourceRecord[], ids: ReadonlyArray<string | null>, gates: ArrayLike<number>, options: BatchOptions, policy?: CompiledPolicy): BatchResult {
   const rows = emptyRows();
   // For undoing a record's partial rows: the table lists of this batch and their lengths.
   const rowLists = [...rows.values()];
@@ -95,6 +103,7 @@ export function transformBatch(batch: readonly SourceRecord[], ids: ReadonlyArra
     const updated = (rec.value as ClerkUser).updated_at;
     if (recentSince !== undefined && id !== null && updated >= recentSince) result.recent.push([id, updated]);
   }
+  if (policy) for (const [table, r] of rows) if (r.length) rows.set(table, policy.apply(table, r));
   return result;
 }
 

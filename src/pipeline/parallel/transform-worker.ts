@@ -118,7 +118,7 @@ port.on('message', (msg: ToWorker) => {
           ({ records, ids } = parsed.get(msg.seq)!);
           parsed.delete(msg.seq);
         }
-        const out = transformBatch(records, ids, msg.gates, cfg.batch);
+        const out = transformBatch(records, ids, msg.gates, cfg.batch, policy);
         await sink.write(out.rows, out.rawLines, []);
         post({
           type: 'done',
@@ -134,6 +134,7 @@ port.on('message', (msg: ToWorker) => {
       });
       break;
     case 'rows':
+      // Rows made on the main thread (user_deletions), which applied the policy to them.
       then(async () => {
         await sink.write(new Map([[msg.table, msg.rows]]), [], []);
         post({ type: 'reply', req: msg.req });
