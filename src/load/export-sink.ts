@@ -34,7 +34,11 @@ export interface FileLayoutOptions {
 }
 
 export interface ExportSinkOptions extends FileLayoutOptions {
-  /** Column policies (PII): dropped tables and columns, hashed or masked values. */
+  /**
+   * Column policies (PII): which tables get files, the columns they have, whether rejects show
+   * their record. The rows given to `write` already went through it (transformBatch applies it
+   * once per row, not once per format).
+   */
   policy?: CompiledPolicy;
   /** Only files are created through it (a transform worker passes a proxy to the main thread's destination). */
   destination: Pick<Destination, 'createFile'>;
@@ -208,12 +212,15 @@ export class ExportSink {
     }
   }
 
-  /** Write one batch: rows of every table, the raw JSON lines of the batch's users, its rejects. */
+  /**
+   * Write one batch: rows of every table (with the policy already applied), the raw JSON lines of
+   * the batch's users, its rejects.
+   */
   async write(rows: RowsByTable, rawLines: string[], rejected: RejectedRecord[]): Promise<void> {
     const policy = this.options.policy;
     for (const { table, files } of this.tables) {
       const r = rows.get(table);
-      if (r && r.length) await files.write(policy ? policy.apply(table, r) : r);
+      if (r && r.length) await files.write(r);
     }
     // Keep what the Parquet files hold for their next row groups within the budget: the biggest goes first.
     for (;;) {

@@ -10,7 +10,8 @@ import { CHUNK_BYTES, TransformPool, WORKER_PARQUET_BUFFER_BYTES } from './paral
 import type { BatchSummary } from './parallel/protocol.js';
 import type { FormatName, ParquetOptions } from '../load/formats.js';
 import type { Row } from '../model/records.js';
-import { IdGate, idOf, transformBatch, updatedAtOf, type BatchOptions, type BatchResult, type SchemaContract } from '../transform/batch.js';
+import { transformBatch, type BatchOptions, type BatchResult, type SchemaContract } from '../transform/batch.js';
+import { IdGate } from '../transform/id-gate.js';
 import { ALL_TABLES, SCHEMA_VERSION, type TableName } from '../model/schema.js';
 import { assertPolicyAllowsFormats, type CompiledPolicy, type PolicyDescription } from '../transform/pii-policy.js';
 
@@ -212,7 +213,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
     const recordsToWorkers = !chunks && workers > 1 && (options.workersMinUsers === undefined || (counts.expected ?? 0) >= options.workersMinUsers);
     if (chunks || recordsToWorkers) {
       const policySpec = options.policy?.spec;
-      const p = (pool = new TransformPool({ count: workers, formats: formats, runId, dt, parquet: options.parquet, layout: options.layout, policy: policySpec, batch: batchOptions, parquetBufferBytes: WORKER_PARQUET_BUFFER_BYTES, needUpdatedAt: options.alreadyExported !== undefined }, destination, signal));
+      const p = (pool = new TransformPool({ count: workers, formats: formats, runId, dt, parquet: options.parquet, layout: options.layout, policy: policySpec, batch: batchOptions, parquetBufferBytes: WORKER_PARQUET_BUFFER_BYTES, needUpdatedAt: gate.needsUpdatedAt }, destination, signal));
       log.info('transforming in worker threads', { workers });
       const s = (mainSink = sink([]));
       const onBatch = async (b: BatchSummary): Promise<void> => {
@@ -226,9 +227,8 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       const s = (mainSink = sink(formats));
       for await (const batch of source.read(ctx)) {
         if (signal.aborted) throw abortError(signal);
-        const ids = batch.map((rec) => idOf(rec.value));
-        const gates = batch.map((rec, i) => gate.decide(ids[i]!, updatedAtOf(rec.value)));
-        const out = transformBatch(batch, ids, gates, batchOptions);
+        const { ids, gates } = gate.gateRecords(batch);
+        const out = transformBatch(batch, ids, gates, batchOptions, options.policy);
         addBatch(out);
         await s.write(out.rows, out.rawLines, out.rejected);
         progress(batch.length);
@@ -243,8 +243,10 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       counts.rows.user_deletions = gone.length;
       if (gone.length) {
         log.info('users deleted since the previous full run', { count: gone.length });
-        if (pool) await pool.writeRows('user_deletions', gone);
-        else await mainSink.write(new Map([['user_deletions', gone]]), [], []);
+        // Made here, not by transformBatch: the policy is applied to them here (user_id may be hashed).
+        const rows = options.policy ? options.policy.apply('user_deletions', gone) : gone;
+        if (pool) await pool.writeRows('user_deletions', rows);
+        else await mainSink.write(new Map([['user_deletions', rows]]), [], []);
       }
     }
     if (options.skipWhenEmpty && counts.read === 0 && counts.deleted === 0) {

@@ -17,7 +17,7 @@ import { type S3Options } from '../load/s3-destination.js';
 import { Progress } from './progress.js';
 import { autoWorkers } from './parallel/transform-pool.js';
 import { IdSet } from '../model/id-set.js';
-import { idOf } from '../transform/batch.js';
+import { idOf } from '../transform/id-gate.js';
 import { stat } from 'node:fs/promises';
 
 

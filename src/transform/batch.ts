@@ -4,78 +4,11 @@ import type { SourceRecord } from '../model/records.js';
 import { emptyRows, flattenUser, unknownFieldPaths, type FlattenContext } from './flatten-user.js';
 import { type RowsByTable } from '../model/records.js';
 import { describeProblems, validateUser } from './validate-user.js';
-import { IdSet } from '../model/id-set.js';
+import { Gate } from './id-gate.js';
 import { mayLoseNumbers } from '../clerk/json-elements.js';
 import { parseExact } from './exact-json.js';
+import type { CompiledPolicy } from './pii-policy.js';
 
-
-/** What the id gate decided for a record. */
-export const Gate = {
-  /** Transform it. */
-  Take: 0,
-  /** Drop it quietly: a repeat from a paging source, or already written by the previous run. */
-  Skip: 1,
-  /** Reject it: an earlier record of this input had the same id. */
-  Duplicate: 2,
-} as const;
-export type Gate = (typeof Gate)[keyof typeof Gate];
-
-/** The fields of the export counts the gate keeps. */
-export interface GateCounts {
-  read: number;
-  repeats_dropped: number;
-  already_exported: number;
-}
-
-/**
- * Decides, in input order, whether each record is read, dropped as a repeat, or a duplicate.
- * It owns the run's set of seen ids, so it stays on one thread even when transforming is spread
- * over workers: "the first record with an id wins" needs one order.
- */
-export class IdGate {
-  readonly seen = new IdSet();
-  constructor(
-    private readonly counts: GateCounts,
-    private readonly mayRepeat: boolean,
-    private readonly alreadyExported?: ReadonlyMap<string, number>,
-  ) {}
-
-  decide(id: string | null, updatedAt: unknown): Gate {
-    if (id === null) {
-      this.counts.read++;
-      return Gate.Take;
-    }
-    if (this.alreadyExported && this.alreadyExported.get(id) === updatedAt && !this.seen.has(id)) {
-      this.seen.add(id);
-      this.counts.already_exported++;
-      return Gate.Skip;
-    }
-    if (!this.seen.insert(id)) {
-      if (this.mayRepeat) {
-        this.counts.repeats_dropped++;
-        return Gate.Skip;
-      }
-      this.counts.read++;
-      return Gate.Duplicate;
-    }
-    this.counts.read++;
-    return Gate.Take;
-  }
-}
-
-/** The id of a parsed record, when it is an object with a string id. */
-export function idOf(v: unknown): string | null {
-  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-    const id = (v as Record<string, unknown>).id;
-    if (typeof id === 'string') return id;
-  }
-  return null;
-}
-
-/** The updated_at of a parsed record (whatever it is; the gate compares it). */
-export function updatedAtOf(v: unknown): unknown {
-  return typeof v === 'object' && v !== null ? (v as Record<string, unknown>).updated_at : undefined;
-}
 
 export type SchemaContract = 'evolve' | 'freeze' | 'strict';
 
@@ -102,11 +35,18 @@ export interface BatchResult {
 }
 
 /**
- * Validate and flatten one batch of records whose ids the gate has decided. Records the gate
- * skipped are left out; duplicates, unparseable and invalid records become rejects naming the
- * field. A record that fails half-way has its partial rows undone. Pure apart from its result.
+ * Validate and flatten one batch of records whose ids the gate has decided, then apply the PII
+ * policy to its rows. Records the gate skipped are left out; duplicates, unparseable and invalid
+ * records become rejects naming the field. A record that fails half-way has its partial rows
+ * undone. Pure apart from its result.
+ *
+ * The policy is applied here, once per row, and not by the sink: the sink writes the same rows to
+ * every format, so `--format parquet,csv` hashes each value once. A dropped table's rows are left
+ * as they are (they count in the manifest; the sink writes no file for them). The policy is not
+ * part of BatchOptions, which is posted to the transform workers: a compiled policy holds
+ * functions, so each worker compiles its own from CompiledPolicy.spec.
  */
-export function transformBatch(batch: readonly SourceRecord[], ids: ReadonlyArray<string | null>, gates: ArrayLike<number>, options: BatchOptions): BatchResult {
+export function transformBatch(batch: readonly SourceRecord[], ids: ReadonlyArray<string | null>, gates: ArrayLike<number>, options: BatchOptions, policy?: CompiledPolicy): BatchResult {
   const rows = emptyRows();
   // For undoing a record's partial rows: the table lists of this batch and their lengths.
   const rowLists = [...rows.values()];
@@ -163,6 +103,7 @@ export function transformBatch(batch: readonly SourceRecord[], ids: ReadonlyArra
     const updated = (rec.value as ClerkUser).updated_at;
     if (recentSince !== undefined && id !== null && updated >= recentSince) result.recent.push([id, updated]);
   }
+  if (policy) for (const [table, r] of rows) if (r.length) rows.set(table, policy.apply(table, r));
   return result;
 }
 

@@ -3,6 +3,7 @@ import type { FileOptions, WrittenFile } from '../../load/destination.js';
 import type { FileLayoutOptions, ManifestFile } from '../../load/export-sink.js';
 import type { FormatName, ParquetOptions } from '../../load/formats.js';
 import type { BatchOptions } from '../../transform/batch.js';
+import type { GateKeys } from '../../transform/id-gate.js';
 import type { RejectedRecord } from '../../model/records.js';
 import type { Row } from '../../model/records.js';
 import type { PiiPolicySpec } from '../../transform/pii-policy.js';
@@ -21,7 +22,7 @@ export interface WorkerConfig {
   batch: BatchOptions;
   /** The worker sink's Parquet buffer budget, bytes. */
   parquetBufferBytes: number;
-  /** Send each record's updated_at with its id (the gate needs it for incremental overlaps). */
+  /** Send each record's updated_at with its id (IdGate.needsUpdatedAt: incremental overlaps). */
   needUpdatedAt: boolean;
 }
 
@@ -49,7 +50,8 @@ export interface BatchSummary {
 
 /** Worker → main thread. */
 export type FromWorker =
-  | { type: 'ids'; seq: number; ids: Array<string | null>; updated?: unknown[] }
+  /** A parsed chunk's keys, for the main thread's id gate. */
+  | ({ type: 'ids'; seq: number } & GateKeys)
   | ({ type: 'done' } & BatchSummary)
   | { type: 'open'; file: number; path: string; options?: FileOptions }
   | { type: 'write'; req: number; file: number; chunk: Uint8Array | string }

@@ -5,7 +5,7 @@ import type { NdjsonChunk } from '../../model/records.js';
 import type { Destination, OutputFile } from '../../load/destination.js';
 import type { ManifestFile } from '../../load/export-sink.js';
 import type { SourceRecord } from '../../model/records.js';
-import { idOf, updatedAtOf, type IdGate } from '../../transform/batch.js';
+import type { IdGate } from '../../transform/id-gate.js';
 import type { Row } from '../../model/records.js';
 import { ALL_TABLES, type TableName } from '../../model/schema.js';
 import type { BatchSummary, FromWorker, ToWorker, WorkerConfig } from './protocol.js';
@@ -118,9 +118,7 @@ export class TransformPool {
   async runRecords(batches: AsyncIterable<SourceRecord[]>, gate: IdGate, onBatch: (b: BatchSummary) => Promise<void>): Promise<void> {
     this.onBatch = onBatch;
     for await (const records of batches) {
-      const ids = records.map((r) => idOf(r.value));
-      const gates = new Uint8Array(records.length);
-      for (let i = 0; i < records.length; i++) gates[i] = gate.decide(ids[i]!, updatedAtOf(records[i]!.value));
+      const { ids, gates } = gate.gateRecords(records);
       const seq = await this.slot();
       this.post(seq % this.workers.length, { type: 'records', seq, records, ids, gates });
     }
@@ -220,8 +218,7 @@ export class TransformPool {
         // Gate in input order: a chunk's ids are decided only after every earlier chunk's.
         for (let next = this.ids.get(this.nextGate); next; next = this.ids.get(this.nextGate)) {
           this.ids.delete(this.nextGate);
-          const gates = new Uint8Array(next.ids.length);
-          for (let i = 0; i < gates.length; i++) gates[i] = this.gate!.decide(next.ids[i]!, next.updated?.[i]);
+          const gates = this.gate!.decideBatch(next);
           this.post(this.nextGate % this.workers.length, { type: 'gates', seq: this.nextGate, gates });
           this.nextGate++;
         }

@@ -8,7 +8,8 @@ import { parseNdjsonChunk } from '../../extract/ndjson.js';
 import type { SourceRecord } from '../../model/records.js';
 import type { FileOptions, OutputFile, WrittenFile } from '../../load/destination.js';
 import { ExportSink, type ManifestFile } from '../../load/export-sink.js';
-import { idOf, transformBatch, updatedAtOf } from '../../transform/batch.js';
+import { transformBatch } from '../../transform/batch.js';
+import { gateKeys } from '../../transform/id-gate.js';
 import { CompiledPolicy } from '../../transform/pii-policy.js';
 import type { FromWorker, ToWorker, WorkerConfig } from './protocol.js';
 
@@ -102,9 +103,9 @@ port.on('message', (msg: ToWorker) => {
       // Parsed as soon as it arrives, while earlier batches are being written.
       const records: SourceRecord[] = [];
       parseNdjsonChunk({ buf: Buffer.from(msg.buf.buffer, msg.buf.byteOffset, msg.buf.byteLength), firstLine: msg.firstLine }, records);
-      const ids = records.map((r) => idOf(r.value));
-      parsed.set(msg.seq, { records, ids });
-      post({ type: 'ids', seq: msg.seq, ids, ...(cfg.needUpdatedAt ? { updated: records.map((r) => updatedAtOf(r.value)) } : {}) });
+      const keys = gateKeys(records, cfg.needUpdatedAt);
+      parsed.set(msg.seq, { records, ids: keys.ids });
+      post({ type: 'ids', seq: msg.seq, ...keys });
       break;
     }
     case 'gates':
@@ -117,7 +118,7 @@ port.on('message', (msg: ToWorker) => {
           ({ records, ids } = parsed.get(msg.seq)!);
           parsed.delete(msg.seq);
         }
-        const out = transformBatch(records, ids, msg.gates, cfg.batch);
+        const out = transformBatch(records, ids, msg.gates, cfg.batch, policy);
         await sink.write(out.rows, out.rawLines, []);
         post({
           type: 'done',
@@ -133,6 +134,7 @@ port.on('message', (msg: ToWorker) => {
       });
       break;
     case 'rows':
+      // Rows made on the main thread (user_deletions), which applied the policy to them.
       then(async () => {
         await sink.write(new Map([[msg.table, msg.rows]]), [], []);
         post({ type: 'reply', req: msg.req });
