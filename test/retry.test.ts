@@ -5,8 +5,8 @@ import {
   parseRetryAfter,
   resolveRetryPolicy,
   sleep,
-} from '../../src/clerk/retry.js';
-import { EtlError } from '../../src/errors.js';
+} from '../src/retry.js';
+import { EtlError } from '../src/errors.js';
 
 const policy = DEFAULT_RETRY_POLICY;
 
