@@ -36,6 +36,13 @@ module.exports = {
       to: { path: '^src/(extract|transform|cli|pipeline|config)/' },
     },
     {
+      name: 'state-not-load',
+      severity: 'error',
+      comment: 'State is not a destination: the state store, the lock and the journals use state/object-store.ts, never load/.',
+      from: { path: '^src/state/' },
+      to: { path: '^src/load/' },
+    },
+    {
       name: 'clerk-is-the-bottom',
       severity: 'error',
       comment: 'The Clerk client imports none of the stages above it; only the model.',

@@ -2,7 +2,7 @@ import { EtlError, abortError, registerSecret, type EtlErrorCode } from '../erro
 import { silentLogger, type Logger } from '../log.js';
 import { jsonArrayElements, mayLoseNumbers } from './json-elements.js';
 import { TokenBucket } from './rate-limiter.js';
-import { computeRetryDelay, resolveRetryPolicy, sleep, type RetryPolicy } from './retry.js';
+import { resolveRetryPolicy, retry, sleep, type RetryPolicy } from '../retry.js';
 import { CLERK_API_VERSION, type ClerkErrorBody, type ClerkUser } from '../model/clerk-types.js';
 
 /** HTTP methods the Backend API uses. */
@@ -27,6 +27,14 @@ export interface RequestOptions {
    * Non-idempotent requests are retried only when the server certainly did not process them; see {@link isAmbiguous}.
    */
   idempotent?: boolean;
+  /**
+   * For a non-idempotent request: after an attempt failed ambiguously (see {@link isAmbiguous}), find out whether it
+   * took effect before anything is sent again (the importer looks the user up). `applied`: the request rejects with
+   * that ambiguous error and the caller uses what it found; `not-applied`: it is sent again within the same attempts
+   * and backoff as every other retry of this request, so one loop retries it, never two nested ones. Also called
+   * after the last attempt; it is never called for a failure that is not ambiguous.
+   */
+  onAmbiguous?: (attempt: number) => Promise<'applied' | 'not-applied'>;
 }
 
 /** A parsed response. */
@@ -156,6 +164,16 @@ interface Failure {
   cause?: unknown;
 }
 
+/** A failed attempt inside the retry loop; {@link ClerkClient.request} turns the last one into an EtlError. */
+class FailedAttempt extends Error {
+  constructor(
+    readonly failure: Failure,
+    readonly attempt: number,
+  ) {
+    super(failure.detail);
+  }
+}
+
 type AttemptResult<T> = { ok: true; response: ClerkResponse<T> } | { ok: false; failure: Failure };
 
 /**
@@ -281,37 +299,53 @@ export class ClerkClient {
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const policy = this.retryPolicy;
 
-    for (let attempt = 1; ; attempt++) {
-      if (signal?.aborted) throw abortError(signal);
-      await this.limiter.acquire(signal);
-      const result = await this.attempt<T>(method, path, url, body, idempotent, attempt, signal);
-      if (result.ok) return result.response;
-
-      const failure = result.failure;
-      if (!failure.retry || attempt >= policy.maxAttempts) {
-        throw this.toError(method, path, failure, attempt);
-      }
-      const delayMs = computeRetryDelay(attempt, policy, failure.retryAfter);
-      const rateLimited = failure.code === 'CLERK_RATE_LIMITED';
-      this.stats.retries++;
-      this.log.warn('Clerk request failed; retrying', {
-        method,
-        path,
-        ...(failure.status !== undefined ? { status: failure.status } : {}),
-        ...(failure.kind !== String(failure.status) ? { error: failure.kind } : {}),
-        ...(failure.clerkCode ? { clerkCode: failure.clerkCode } : {}),
-        attempt,
-        maxAttempts: policy.maxAttempts,
-        delayMs,
-      });
-      if (rateLimited) {
-        // Clerk blocks the whole instance's key, so every concurrent request must wait, not only this one. The
-        // retry then simply queues for a token: the paused bucket does the waiting, and FIFO puts this request
-        // ahead of the ones that arrived after the 429.
-        this.limiter.pause(delayMs);
-      } else {
-        await sleep(delayMs, signal);
-      }
+    try {
+      return await retry(
+        async (attempt) => {
+          if (signal?.aborted) throw abortError(signal);
+          await this.limiter.acquire(signal);
+          const result = await this.attempt<T>(method, path, url, body, idempotent, attempt, signal);
+          if (result.ok) return result.response;
+          throw new FailedAttempt(result.failure, attempt);
+        },
+        {
+          policy,
+          signal,
+          decide: async (err) => {
+            if (!(err instanceof FailedAttempt)) return 'stop';
+            const { failure } = err;
+            if (failure.retry) return { retryAfter: failure.retryAfter };
+            if (failure.ambiguous && options.onAmbiguous && !signal?.aborted) return (await options.onAmbiguous(err.attempt)) === 'not-applied' ? 'retry' : 'stop';
+            return 'stop';
+          },
+          onRetry: (err, attempt, delayMs) => {
+            const failure = (err as FailedAttempt).failure;
+            this.stats.retries++;
+            this.log.warn('Clerk request failed; retrying', {
+              method,
+              path,
+              ...(failure.status !== undefined ? { status: failure.status } : {}),
+              ...(failure.kind !== String(failure.status) ? { error: failure.kind } : {}),
+              ...(failure.clerkCode ? { clerkCode: failure.clerkCode } : {}),
+              attempt,
+              maxAttempts: policy.maxAttempts,
+              delayMs,
+            });
+          },
+          wait: async (delayMs, err) => {
+            if ((err as FailedAttempt).failure.code === 'CLERK_RATE_LIMITED') {
+              // Clerk blocks the whole instance's key, so every concurrent request must wait, not only this one. The
+              // retry then simply queues for a token: the paused bucket does the waiting, and FIFO puts this request
+              // ahead of the ones that arrived after the 429.
+              this.limiter.pause(delayMs);
+            } else {
+              await sleep(delayMs, signal);
+            }
+          },
+        },
+      );
+    } catch (err) {
+      throw err instanceof FailedAttempt ? this.toError(method, path, err.failure, err.attempt) : err;
     }
   }
 

@@ -11,7 +11,7 @@ export type {
 } from './client.js';
 export { TokenBucket } from './rate-limiter.js';
 export type { RateLimit, TokenBucketOptions } from './rate-limiter.js';
-export { DEFAULT_RETRY_POLICY, computeRetryDelay, parseRetryAfter, resolveRetryPolicy, sleep } from './retry.js';
-export type { RetryPolicy } from './retry.js';
+export { DEFAULT_RETRY_POLICY, computeRetryDelay, parseRetryAfter, resolveRetryPolicy, sleep } from '../retry.js';
+export type { RetryPolicy } from '../retry.js';
 export { CLERK_API_VERSION } from '../model/clerk-types.js';
 export type { ClerkErrorBody, ClerkUser } from '../model/clerk-types.js';

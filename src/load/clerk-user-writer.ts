@@ -1,6 +1,4 @@
 import type { ClerkClient } from '../clerk/client.js';
-import { isAmbiguous } from '../clerk/client.js';
-import { computeRetryDelay, sleep } from '../clerk/retry.js';
 import type { ClerkUser } from '../model/clerk-types.js';
 import { isEtlError, type EtlError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -29,8 +27,9 @@ export type CreateOutcome =
  * for `--on-conflict update`) and finds out, after an ambiguous answer, whether a create happened.
  *
  * Never a duplicate: a create that fails ambiguously (timeout, reset, 5xx) is followed by a lookup
- * before anything is sent again (docs/clerk-api.md, "Errors"); a 429 was already retried by the
- * client under the same retry policy.
+ * before anything is sent again (docs/clerk-api.md, "Errors"). The lookup runs inside the client's
+ * one retry loop (its `onAmbiguous` hook), so a resend after a lookup and a resend after a 429 share
+ * the same attempts and backoff: no create is retried by two nested loops.
  */
 export class ClerkUserWriter {
   constructor(
@@ -53,26 +52,25 @@ export class ClerkUserWriter {
   /** Create the user; an ambiguous failure is looked up, and sent again only when it did not happen. */
   async create(body: Record<string, unknown>, sourceId: string): Promise<CreateOutcome> {
     const policy = this.client.retryPolicy;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const res = await this.client.request<ClerkUser>('POST', '/v1/users', { body, signal: this.signal });
-        return { kind: 'created', clerkId: res.data.id, recovered: false };
-      } catch (err) {
-        if (this.signal.aborted) throw err;
-        if (isAmbiguous(err)) {
-          // The create may have happened: never send it again before looking.
-          const found = (await this.lookUp(body, sourceId)).same;
-          if (found) return { kind: 'created', clerkId: found.id, recovered: true };
-          // Not created: send again, as often and as spaced out as the retry policy says.
-          if (attempt < policy.maxAttempts) {
-            this.log.warn('create was ambiguous; the user does not exist, sending again', { source_id: sourceId, attempt, max_attempts: policy.maxAttempts, error: (err as Error).message });
-            await sleep(computeRetryDelay(attempt, policy), this.signal);
-            continue;
-          }
-        }
-        if (isEtlError(err) && err.clerkCode === 'form_identifier_exists') return { kind: 'identifier_exists', error: err };
-        throw err;
-      }
+    let found: ClerkUser | undefined;
+    try {
+      const res = await this.client.request<ClerkUser>('POST', '/v1/users', {
+        body,
+        signal: this.signal,
+        // The create may have happened: the client sends it again only when this says it did not.
+        onAmbiguous: async (attempt) => {
+          found = (await this.lookUp(body, sourceId)).same;
+          if (found) return 'applied';
+          if (attempt < policy.maxAttempts) this.log.warn('create was ambiguous; the user does not exist, sending again', { source_id: sourceId, attempt, max_attempts: policy.maxAttempts });
+          return 'not-applied';
+        },
+      });
+      return { kind: 'created', clerkId: res.data.id, recovered: false };
+    } catch (err) {
+      if (found) return { kind: 'created', clerkId: found.id, recovered: true };
+      if (this.signal.aborted) throw err;
+      if (isEtlError(err) && err.clerkCode === 'form_identifier_exists') return { kind: 'identifier_exists', error: err };
+      throw err;
     }
   }
 

@@ -1,5 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
-import { EtlError } from '../errors.js';
+import type { ObjectStore } from '../state/object-store.js';
+
+export type { SmallObject, WriteCondition } from '../state/object-store.js';
+export { storeError as sinkError } from '../state/object-store.js';
 
 /** What a finished file is: listed in the manifest. */
 export interface WrittenFile {
@@ -26,22 +29,13 @@ export interface FileOptions {
   contentType?: string;
 }
 
-/** A small object read back, with a version token for a later conditional write. */
-export interface SmallObject {
-  content: string;
-  /** Opaque: an S3 ETag, or a hash of a local file's content. */
-  version: string;
-}
-
-/** Condition of {@link Destination.writeSmall}: create only, or replace only an unchanged version. */
-export type WriteCondition = { ifAbsent: true } | { ifVersion: string };
-
 /**
  * Where a run's files go. Files are staged while the run is going and become visible (local) or
  * are kept (S3) only once {@link Destination.publish} succeeds; the manifest is written after that,
- * last. Small objects (manifest, state, lock) are read and written directly, with conditions.
+ * last. Small objects (manifest, publish journal) are read and written directly, with conditions
+ * ({@link ObjectStore}, the same store the state and lock use).
  */
-export interface Destination {
+export interface Destination extends ObjectStore {
   /** Human description for logs and the manifest (never contains credentials). */
   readonly url: string;
   createFile(relPath: string, options?: FileOptions): OutputFile;
@@ -57,12 +51,6 @@ export interface Destination {
    * abort. The publish journal is removed only once that succeeded, so the next run finishes the job.
    */
   discard(): Promise<void>;
-  /** Read a small object; null when it does not exist. */
-  readSmall(relPath: string): Promise<SmallObject | null>;
-  /** Write a small object; with a condition, returns false (and writes nothing) when the condition fails. */
-  writeSmall(relPath: string, content: string, condition?: WriteCondition): Promise<boolean>;
-  /** Delete a small object (no error when it does not exist). */
-  deleteSmall(relPath: string): Promise<void>;
 }
 
 /** Counts and hashes bytes on the way to an underlying writer. */
@@ -98,10 +86,4 @@ export function waitForDrain(s: NodeJS.WritableStream): Promise<void> {
     s.on('error', done);
     s.on('close', done);
   });
-}
-
-export function sinkError(what: string, err: unknown): EtlError {
-  const e = err as NodeJS.ErrnoException;
-  const detail = e?.code === 'ENOSPC' ? 'no space left on the device' : e?.code === 'EACCES' || e?.code === 'EPERM' ? 'permission denied' : (e?.message ?? String(err));
-  return new EtlError('SINK_WRITE', `Could not ${what}: ${detail}.`, { cause: err });
 }

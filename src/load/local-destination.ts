@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { link, open, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { makeDirs, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../private-fs.js';
+import { makeDirs, PRIVATE_DIR_MODE } from '../private-fs.js';
+import { LocalObjectStore } from '../state/object-store.js';
 import { abandonedBecause, JournalWriter, journalPath, parseJournal, PENDING_DIR, RUN_ID, runIdOfJournal } from './publish-journal.js';
-import { EtlError } from '../errors.js';
 import {
   HashingCounter,
   writtenFileOf,
@@ -16,14 +15,6 @@ import {
   type WriteCondition,
   type WrittenFile,
 } from './destination.js';
-
-export interface LocalDestinationOptions {
-  /**
-   * Small objects (state, lock, id lists) are the tool's own, not an export: files 0600 and the
-   * folders created for them 0700. Default false: files follow the umask (0644 under 022).
-   */
-  privateFiles?: boolean;
-}
 
 /**
  * A local directory. Files are written under `<root>/_staging/<runId>/` and renamed into place
@@ -42,17 +33,18 @@ export class LocalDestination implements Destination {
   private readonly published: string[] = [];
   private readonly open = new Set<WriteStream>();
   private readonly journal: JournalWriter;
-  private readonly privateFiles: boolean;
+  /** Its small objects: the manifest and the publish journals (owner-only). */
+  private readonly files: LocalObjectStore;
 
-  constructor(root: string, private readonly runId: string, options: LocalDestinationOptions = {}) {
+  constructor(root: string, private readonly runId: string) {
     this.root = path.resolve(root);
     this.rootExisted = existsSync(this.root);
     this.url = this.root;
     this.stagingDir = path.join(this.root, '_staging', runId);
-    this.privateFiles = options.privateFiles ?? false;
+    this.files = new LocalObjectStore(this.root);
     this.journal = new JournalWriter(
       runId,
-      (content) => this.writeAtomic(journalPath(runId), content, undefined, true).then(() => undefined),
+      (content) => this.files.writeFile(journalPath(runId), content, undefined, true).then(() => undefined),
       () => this.removeJournal(runId),
     );
   }
@@ -216,70 +208,16 @@ export class LocalDestination implements Destination {
     return out;
   }
 
-  async readSmall(relPath: string): Promise<SmallObject | null> {
-    try {
-      const buf = await readFile(path.join(this.root, relPath));
-      return { content: buf.toString('utf8'), version: contentVersion(buf) };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw sinkError(`read ${relPath}`, err);
-    }
+  readSmall(relPath: string): Promise<SmallObject | null> {
+    return this.files.readSmall(relPath);
   }
 
-  /**
-   * Written to a temp file, then `link`ed (create-only: fails if the target exists, atomically) or
-   * `rename`d into place. `ifVersion` compares before renaming, which is not atomic against a
-   * concurrent writer on a local disk; the lock that guards it is created with `ifAbsent`.
-   */
-  async writeSmall(relPath: string, content: string, condition?: WriteCondition): Promise<boolean> {
-    return this.writeAtomic(relPath, content, condition, this.privateFiles);
+  writeSmall(relPath: string, content: string, condition?: WriteCondition): Promise<boolean> {
+    return this.files.writeSmall(relPath, content, condition);
   }
 
-  /** {@link writeSmall}, owner-only (`priv`: file 0600, new folders 0700) or following the umask. Fsynced before it is renamed into place. */
-  private async writeAtomic(relPath: string, content: string, condition: WriteCondition | undefined, priv: boolean): Promise<boolean> {
-    const target = path.join(this.root, relPath);
-    const tmp = `${target}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    try {
-      // An export root keeps the default mode; a state folder and `_pending` are owner-only.
-      const dirMode = (p: boolean): number | undefined => (p ? PRIVATE_DIR_MODE : undefined);
-      await makeDirs(this.root, dirMode(this.privateFiles))
-        .then(() => makeDirs(path.dirname(target), dirMode(priv)))
-        .catch((err: unknown) => {
-          throw sinkError(`create the folder for ${relPath}`, err);
-        });
-      const fh = await open(tmp, 'wx', priv ? PRIVATE_FILE_MODE : 0o666);
-      try {
-        await fh.writeFile(content, 'utf8');
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      if (condition && 'ifAbsent' in condition) {
-        try {
-          await link(tmp, target);
-          return true;
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-          throw err;
-        }
-      }
-      if (condition && 'ifVersion' in condition) {
-        const current = await this.readSmall(relPath);
-        if (!current || current.version !== condition.ifVersion) return false;
-      }
-      await rename(tmp, target);
-      return true;
-    } catch (err) {
-      if (err instanceof EtlError) throw err;
-      throw sinkError(`write ${relPath}`, err);
-    } finally {
-      // Gone already after a rename; ENOTDIR when the folder could not even be made.
-      await rm(tmp, { force: true }).catch(() => undefined);
-    }
-  }
-
-  async deleteSmall(relPath: string): Promise<void> {
-    await rm(path.join(this.root, relPath), { force: true });
+  deleteSmall(relPath: string): Promise<void> {
+    return this.files.deleteSmall(relPath);
   }
 }
 
@@ -293,8 +231,4 @@ async function testPauseAfterPublishing(published: number): Promise<void> {
   if (!at || published !== at) return;
   process.stderr.write(`clerk-etl test hook: paused after publishing ${published} files\n`);
   await new Promise((r) => setTimeout(r, 60_000));
-}
-
-function contentVersion(buf: Buffer): string {
-  return createHash('sha256').update(buf).digest('hex').slice(0, 32);
 }

@@ -1,8 +1,9 @@
-import { EtlError, redactUrl } from '../errors.js';
+import { assertSupportedLocation, isS3Url } from '../location.js';
 import type { Logger } from '../log.js';
 import type { Destination } from './destination.js';
 import { LocalDestination } from './local-destination.js';
-import { S3Destination, type S3Options } from './s3-destination.js';
+import { S3Destination } from './s3-destination.js';
+import type { S3Options } from '../state/s3-client.js';
 
 export interface OpenDestinationOptions {
   s3?: S3Options;
@@ -14,32 +15,6 @@ export interface OpenDestinationOptions {
    */
   orphanGraceMs?: number;
   log?: Logger;
-}
-
-export function isS3Url(to: string): boolean {
-  return to.startsWith('s3://');
-}
-
-/** What each location flag takes, for the message that refuses anything else. */
-const SUPPORTED: Record<'--to' | '--state' | '--from' | '--report', { schemes: string[]; text: string }> = {
-  '--to': { schemes: ['s3'], text: 'a local folder or s3://bucket/prefix' },
-  '--state': { schemes: ['s3'], text: 'a local file or s3://bucket/key' },
-  '--from': { schemes: [], text: 'a local file' },
-  '--report': { schemes: [], text: 'a local folder' },
-};
-
-/**
- * Refuse a `scheme://…` location the tool cannot write or read (`postgres://`, `gs://`, `http://`):
- * taken as a path it would silently become a local folder named `postgres:`. USAGE (exit 2); the
- * value is shown with its credentials redacted.
- */
-export function assertSupportedLocation(value: string, flag: keyof typeof SUPPORTED): void {
-  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(value);
-  if (!m) return;
-  const scheme = m[1]!.toLowerCase();
-  const { schemes, text } = SUPPORTED[flag];
-  if (schemes.includes(scheme) && scheme === m[1]) return;
-  throw new EtlError('USAGE', `${flag} ${redactUrl(value)}: the scheme "${m[1]}://" is not supported. ${flag} takes ${text}.`);
 }
 
 /**

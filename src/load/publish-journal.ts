@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { processAlive } from '../state/lock.js';
 
 /**
  * The publish journal of a run: `<dest>/_pending/<run_id>.json`. It names the run's owner (host,
@@ -32,15 +33,6 @@ export function journalPath(runId: string): string {
 export function runIdOfJournal(name: string): string | null {
   const m = /^(.+)\.json$/.exec(name);
   return m && RUN_ID.test(m[1]!) ? m[1]! : null;
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

@@ -3,17 +3,15 @@ import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
-  GetObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-  type ServerSideEncryption,
-  type StorageClass,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { EtlError, redactUrl } from '../errors.js';
+import { EtlError } from '../errors.js';
+import { resolveRetryPolicy, retry } from '../retry.js';
+import { S3ObjectStore } from '../state/object-store.js';
+import { createS3Client, describe, isNotImplemented, objectParams, parseS3Url, s3Error, type S3Options } from '../state/s3-client.js';
 import type { Logger } from '../log.js';
 import {
   HashingCounter,
@@ -28,70 +26,9 @@ import {
 } from './destination.js';
 import { abandonedBecause, JournalWriter, journalPath, parseJournal, PENDING_DIR, runIdOfJournal } from './publish-journal.js';
 
-/**
- * Options of the S3 destination. Region, credentials and endpoint come from the AWS SDK's standard
- * configuration (AWS_REGION, the default credential chain, AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)
- * unless given here.
- */
-export interface S3Options {
-  region?: string;
-  /** An S3-compatible endpoint (MinIO, Ceph, R2), e.g. `http://127.0.0.1:9000`. */
-  endpoint?: string;
-  /** Path-style addressing (`endpoint/bucket/key`), which most S3-compatible stores need. */
-  forcePathStyle?: boolean;
-  /** Server-side encryption: `AES256` or `aws:kms` (with {@link kmsKeyId}). */
-  sse?: 'AES256' | 'aws:kms';
-  kmsKeyId?: string;
-  /** e.g. `STANDARD_IA`, `INTELLIGENT_TIERING`. Default: the bucket's default (STANDARD). */
-  storageClass?: string;
-  /**
-   * Multipart part size in bytes (≥ 5 MiB, S3's minimum). Memory: every open file buffers up to
-   * `partSize × (queueSize + 1)` while it uploads; a run has one open file per table and format.
-   * Default 8 MiB.
-   */
-  partSize?: number;
-  /** Parts of one file uploaded at the same time. Default 1: a run already uploads one file per table and format in parallel. */
-  queueSize?: number;
-  /**
-   * `when_supported` (the SDK default, right for AWS and moto) or `when_required` for servers
-   * that mishandle streamed checksums (s3rver stores aws-chunked framing otherwise: docs/dependencies.md, "AWS SDK and S3-compatible servers").
-   */
-  checksums?: 'when_supported' | 'when_required';
-  /** Attempts per S3 request (the SDK retries 5xx, throttling and network errors). Default 4. */
-  maxAttempts?: number;
-  /** Timeout of one S3 request in ms (no response at all). Default 120 000. */
-  requestTimeoutMs?: number;
-}
-
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
 export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 export const DEFAULT_QUEUE_SIZE = 1;
-
-/** `s3://bucket/prefix/` → bucket and prefix (no leading or trailing `/`). */
-export function parseS3Url(url: string): { bucket: string; prefix: string } {
-  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
-  if (!m || !m[1]) throw new EtlError('USAGE', `Not an S3 URL: "${redactUrl(url)}". Use s3://bucket or s3://bucket/prefix.`);
-  // Credentials never travel in an s3:// URL (the bucket would be "user:secret@bucket"): refused, redacted.
-  if (m[1].includes('@')) {
-    throw new EtlError('USAGE', `"${redactUrl(url)}": an s3:// URL cannot carry credentials. Give them through AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE or an instance role, and name only s3://bucket/prefix.`);
-  }
-  return { bucket: m[1], prefix: m[2]!.replace(/^\/+|\/+$/g, '') };
-}
-
-export function createS3Client(options: S3Options): S3Client {
-  const config: S3ClientConfig = {
-    maxAttempts: options.maxAttempts ?? 4,
-    requestHandler: { connectionTimeout: 10_000, requestTimeout: options.requestTimeoutMs ?? 120_000 },
-  };
-  if (options.region) config.region = options.region;
-  if (options.endpoint) config.endpoint = options.endpoint;
-  if (options.forcePathStyle !== undefined) config.forcePathStyle = options.forcePathStyle;
-  if (options.checksums === 'when_required') {
-    config.requestChecksumCalculation = 'WHEN_REQUIRED';
-    config.responseChecksumValidation = 'WHEN_REQUIRED';
-  }
-  return new S3Client(config);
-}
 
 interface InFlight {
   key: string;
@@ -113,6 +50,10 @@ export class S3Destination implements Destination {
   readonly bucket: string;
   readonly prefix: string;
   readonly client: S3Client;
+  /** Its small objects (manifest, publish journal, probe). */
+  private readonly objects: S3ObjectStore;
+  /** The client of the discard, without the SDK's retries: the discard's own loop is the only one. */
+  private cleanupClient?: S3Client;
   private readonly inflight = new Set<InFlight>();
   private readonly uploaded: string[] = [];
   private readonly partSize: number;
@@ -124,13 +65,13 @@ export class S3Destination implements Destination {
     private readonly runId: string,
     private readonly options: S3Options = {},
     private readonly log?: Logger,
-    client?: S3Client,
   ) {
     ({ bucket: this.bucket, prefix: this.prefix } = parseS3Url(url));
     this.url = `s3://${this.bucket}${this.prefix ? '/' + this.prefix : ''}`;
     this.partSize = Math.max(MIN_PART_SIZE, options.partSize ?? DEFAULT_PART_SIZE);
     this.queueSize = Math.max(1, options.queueSize ?? DEFAULT_QUEUE_SIZE);
-    this.client = client ?? createS3Client(options);
+    this.client = createS3Client(options);
+    this.objects = new S3ObjectStore(this.client, this.bucket, this.prefix, options);
     this.journal = new JournalWriter(
       runId,
       (content) => this.writeSmall(journalPath(runId), content).then(() => undefined),
@@ -147,23 +88,12 @@ export class S3Destination implements Destination {
     return this.prefix ? `${this.prefix}/${relPath}` : relPath;
   }
 
-  private objectParams(key: string, contentType?: string) {
-    return {
-      Bucket: this.bucket,
-      Key: key,
-      ContentType: contentType,
-      ServerSideEncryption: this.options.sse as ServerSideEncryption | undefined,
-      SSEKMSKeyId: this.options.sse === 'aws:kms' ? this.options.kmsKeyId : undefined,
-      StorageClass: this.options.storageClass as StorageClass | undefined,
-    };
-  }
-
   createFile(relPath: string, options: FileOptions = {}): OutputFile {
     const key = this.key(relPath);
     const pass = new PassThrough({ highWaterMark: 1 << 20 });
     const upload = new Upload({
       client: this.client,
-      params: { ...this.objectParams(key, options.contentType), Body: pass },
+      params: { ...objectParams(this.options, this.bucket, key, options.contentType), Body: pass },
       partSize: this.partSize,
       queueSize: this.queueSize,
       // On failure lib-storage aborts the multipart upload itself.
@@ -238,31 +168,36 @@ export class S3Destination implements Destination {
     this.inflight.clear();
     for (const f of pending) f.pass.destroy(new Error('run aborted'));
     await Promise.race([Promise.allSettled(pending.map((f) => f.done)), new Promise((r) => setTimeout(r, 15_000).unref())]);
-    // The store may be down for a moment (that may be why the run failed): try a few times.
-    let problems: string[] = [];
-    for (let attempt = 0; attempt < 4; attempt++) {
-      if (attempt) await new Promise((r) => setTimeout(r, 1000 * 2 ** (attempt - 1)));
-      problems = await this.removeRun();
-      if (!problems.length) {
-        // Only now: while objects may remain, the journal lets the next run delete them.
-        await this.journal.clear();
-        return;
-      }
+    // The store may be down for a moment (that may be why the run failed): try a few times, 1, 2
+    // and 4 s apart. Through a client without the SDK's own retries: this loop is the only one.
+    try {
+      await retry(
+        async () => {
+          const problems = await this.removeRun();
+          if (problems.length) throw new RunNotRemoved(problems);
+        },
+        { policy: DISCARD_RETRY, decide: (_err, attempt) => ({ waitMs: 1000 * 2 ** (attempt - 1) }) },
+      );
+    } catch (err) {
+      const problems = err instanceof RunNotRemoved ? err.problems : [describe(err)];
+      throw new EtlError(
+        'SINK_WRITE',
+        `Could not fully remove the failed run ${this.runId} from ${this.url} (${problems.length} problems, first: ${problems[0]}). No manifest was written, so manifest readers are not affected; the next run to this destination deletes what its publish journal (${PENDING_DIR}/${this.runId}.json) lists and aborts multipart uploads left behind, and an S3 lifecycle rule (AbortIncompleteMultipartUpload) is a good safety net.`,
+      );
     }
-    throw new EtlError(
-      'SINK_WRITE',
-      `Could not fully remove the failed run ${this.runId} from ${this.url} (${problems.length} problems, first: ${problems[0]}). No manifest was written, so manifest readers are not affected; the next run to this destination deletes what its publish journal (${PENDING_DIR}/${this.runId}.json) lists and aborts multipart uploads left behind, and an S3 lifecycle rule (AbortIncompleteMultipartUpload) is a good safety net.`,
-    );
+    // Only now: while objects may remain, the journal lets the next run delete them.
+    await this.journal.clear();
   }
 
   /** Delete the run's uploaded objects and abort its open multipart uploads; returns what failed. */
   private async removeRun(): Promise<string[]> {
+    const client = (this.cleanupClient ??= createS3Client({ ...this.options, maxAttempts: 1 }));
     const problems: string[] = [];
     const remaining: string[] = [];
     for (let i = 0; i < this.uploaded.length; i += 1000) {
       const keys = this.uploaded.slice(i, i + 1000);
       try {
-        const res = await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+        const res = await client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
         for (const e of res.Errors ?? []) {
           problems.push(`delete ${e.Key}: ${e.Code ?? ''} ${e.Message ?? ''}`);
           if (e.Key) remaining.push(e.Key);
@@ -270,7 +205,7 @@ export class S3Destination implements Destination {
       } catch (err) {
         // Some S3-compatible stores lack DeleteObjects: one by one.
         for (const Key of keys) {
-          await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key })).catch((e: unknown) => {
+          await client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key })).catch((e: unknown) => {
             problems.push(`delete ${Key}: ${describe(e ?? err)}`);
             remaining.push(Key);
           });
@@ -280,7 +215,7 @@ export class S3Destination implements Destination {
     this.log?.debug('removed the failed run\'s objects', { deleted: this.uploaded.length - remaining.length, remaining: remaining.length });
     this.uploaded.splice(0, this.uploaded.length, ...remaining);
     try {
-      const aborted = await this.abortMultipartUploads((key) => key.includes(`/${this.runId}-`) || key.includes(`/${this.runId}.`));
+      const aborted = await this.abortMultipartUploads((key) => key.includes(`/${this.runId}-`) || key.includes(`/${this.runId}.`), undefined, client);
       if (aborted) this.log?.debug('aborted leftover multipart uploads of the failed run', { count: aborted });
     } catch (err) {
       if (!isNotImplemented(err)) problems.push(`list multipart uploads: ${describe(err)}`);
@@ -292,18 +227,18 @@ export class S3Destination implements Destination {
    * Abort multipart uploads under the prefix that `match` selects (by key) and that were started
    * before `startedBefore`. Returns how many were aborted.
    */
-  async abortMultipartUploads(match: (key: string) => boolean, startedBefore?: Date): Promise<number> {
+  async abortMultipartUploads(match: (key: string) => boolean, startedBefore?: Date, client: S3Client = this.client): Promise<number> {
     let aborted = 0;
     let KeyMarker: string | undefined;
     let UploadIdMarker: string | undefined;
     for (;;) {
-      const res = await this.client.send(
+      const res = await client.send(
         new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.prefix ? this.prefix + '/' : undefined, KeyMarker, UploadIdMarker }),
       );
       for (const u of res.Uploads ?? []) {
         if (!u.Key || !u.UploadId || !match(u.Key)) continue;
         if (startedBefore && u.Initiated && u.Initiated > startedBefore) continue;
-        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
+        await client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
         aborted++;
       }
       if (!res.IsTruncated) return aborted;
@@ -392,77 +327,28 @@ export class S3Destination implements Destination {
     );
   }
 
-  async readSmall(relPath: string): Promise<SmallObject | null> {
-    const key = this.key(relPath);
-    try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      const content = (await res.Body?.transformToString('utf8')) ?? '';
-      return { content, version: res.ETag ?? '' };
-    } catch (err) {
-      if (statusOf(err) === 404 || nameOf(err) === 'NoSuchKey') return null;
-      throw s3Error('read', this.bucket, key, err);
-    }
+  readSmall(relPath: string): Promise<SmallObject | null> {
+    return this.objects.readSmall(relPath);
   }
 
-  /** Conditional writes use `If-None-Match: *` (create only) and `If-Match: <etag>` (S3 supports both since 2024). */
-  async writeSmall(relPath: string, content: string, condition?: WriteCondition): Promise<boolean> {
-    const key = this.key(relPath);
-    try {
-      await this.client.send(
-        new PutObjectCommand({
-          ...this.objectParams(key, relPath.endsWith('.json') ? 'application/json' : 'text/plain; charset=utf-8'),
-          Body: content,
-          IfNoneMatch: condition && 'ifAbsent' in condition ? '*' : undefined,
-          IfMatch: condition && 'ifVersion' in condition ? condition.ifVersion : undefined,
-        }),
-      );
-      return true;
-    } catch (err) {
-      const status = statusOf(err);
-      if (condition && (status === 412 || status === 409)) return false;
-      throw s3Error('write', this.bucket, key, err);
-    }
+  writeSmall(relPath: string, content: string, condition?: WriteCondition): Promise<boolean> {
+    return this.objects.writeSmall(relPath, content, condition);
   }
 
-  async deleteSmall(relPath: string): Promise<void> {
-    const key = this.key(relPath);
-    try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
-    } catch (err) {
-      if (statusOf(err) !== 404) throw s3Error('delete', this.bucket, key, err);
-    }
+  deleteSmall(relPath: string): Promise<void> {
+    return this.objects.deleteSmall(relPath);
   }
 }
 
 /** Keys of this tool's data files: `…/<run_id>-<part>.<ext>`. */
 const RUN_FILE = /\/\d{8}T\d{9}Z-[0-9a-f]{6}-\d{5}\.[a-z.]+$/;
 
-function statusOf(err: unknown): number | undefined {
-  return (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-}
-function nameOf(err: unknown): string | undefined {
-  return (err as { name?: string })?.name;
-}
-function isNotImplemented(err: unknown): boolean {
-  return nameOf(err) === 'NotImplemented' || statusOf(err) === 501;
-}
+/** The discard's retry: 4 attempts (waits of 1, 2 and 4 s, given by its `decide`). */
+const DISCARD_RETRY = resolveRetryPolicy({ maxAttempts: 4 });
 
-function describe(err: unknown): string {
-  const name = nameOf(err);
-  const msg = err instanceof Error ? err.message : String(err);
-  const status = statusOf(err);
-  return `${name && !msg.startsWith(name) ? name + ': ' : ''}${msg}${status ? ` (HTTP ${status})` : ''}`;
-}
-
-/** An S3 failure as an EtlError, with what to do for the usual configuration mistakes. */
-export function s3Error(op: string, bucket: string, key: string, err: unknown): EtlError {
-  if (err instanceof EtlError) return err;
-  const text = describe(err);
-  let hint = '';
-  if (/Region is missing/i.test(text)) hint = ' Set AWS_REGION (or the region option).';
-  else if (/credential/i.test(text) && /load|provider|missing/i.test(text)) hint = ' Configure AWS credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or an instance role).';
-  else if (nameOf(err) === 'NoSuchBucket') hint = ` Create the bucket ${bucket} first, or check the name.`;
-  else if (statusOf(err) === 403) hint = ' Check that the credentials may write to this bucket and prefix.';
-  else if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(text)) hint = ' Check the endpoint (AWS_ENDPOINT_URL_S3 / the endpoint option).';
-  return new EtlError('SINK_WRITE', `S3 ${op} of s3://${bucket}/${key} failed: ${text}.${hint}`, { cause: err, retryable: (statusOf(err) ?? 0) >= 500 });
+/** What one attempt to remove a failed run left undone. */
+class RunNotRemoved extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems[0]);
+  }
 }

@@ -5,7 +5,8 @@ import type { Logger } from '../log.js';
 import { ClerkApiSource } from '../extract/clerk-api-source.js';
 import { FileSource, type FileFormat } from '../extract/file-source.js';
 import type { Source } from '../extract/source.js';
-import { assertSupportedLocation, openDestination } from '../load/open-destination.js';
+import { openDestination } from '../load/open-destination.js';
+import { assertSupportedLocation } from '../location.js';
 import { type FormatName, type ParquetCodec } from '../load/formats.js';
 import { runExport, type ExportResult, type SchemaContract } from './export-run.js';
 import { newRunId } from './run-id.js';
@@ -13,7 +14,7 @@ import { assertPolicyAllowsFormats, CompiledPolicy, type PiiPolicySpec } from '.
 import { ClerkIncrementalSource } from '../extract/clerk-incremental-source.js';
 import { rememberedPairs, StateStore, type RunState } from '../state/state-store.js';
 import { clerkStatsReport } from '../clerk/stats-report.js';
-import { type S3Options } from '../load/s3-destination.js';
+import type { S3Options } from '../state/s3-client.js';
 import { Progress } from './progress.js';
 import { autoWorkers } from './parallel/transform-pool.js';
 import { IdSet } from '../model/id-set.js';

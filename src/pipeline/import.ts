@@ -12,7 +12,7 @@ import { Progress } from './progress.js';
 import { countRecords } from '../extract/count-records.js';
 import { StateStore } from '../state/state-store.js';
 import { ensurePrivateDir } from '../private-fs.js';
-import { assertSupportedLocation } from '../load/open-destination.js';
+import { assertSupportedLocation } from '../location.js';
 
 /** Options of one import, after flags and environment are resolved. */
 export interface ImportSettings {

@@ -1,14 +1,14 @@
-import { hostname } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { IdSet } from '../model/id-set.js';
 import { EtlError } from '../errors.js';
+import { assertSupportedLocation, isS3Url } from '../location.js';
 import type { Logger } from '../log.js';
-import type { Destination } from '../load/destination.js';
-import { LocalDestination } from '../load/local-destination.js';
-import { processAlive } from '../load/publish-journal.js';
-import { assertSupportedLocation, isS3Url } from '../load/open-destination.js';
-import { S3Destination, type S3Options } from '../load/s3-destination.js';
+import { StoreLock, type LockInfo } from './lock.js';
+import { LocalObjectStore, S3ObjectStore, type ObjectStore } from './object-store.js';
+import { createS3Client, parseS3Url, type S3Options } from './s3-client.js';
+
+export type { LockInfo } from './lock.js';
 
 /** What a scheduled export remembers between runs (`--state`). Never holds a secret. */
 export interface RunState {
@@ -40,23 +40,15 @@ export function rememberedPairs(previous: ReadonlyArray<[string, number]> | unde
   return [...pairs];
 }
 
-/** The lock object next to the state. */
-export interface LockInfo {
-  host: string;
-  pid: number;
-  run_id: string;
-  started_at: string;
-}
-
 /**
  * The state file, its lock and the id lists of deletion detection, in one folder or S3 prefix:
  * `<state>`, `<state>.lock`, `<state>.ids-<run_id>.gz`.
  */
 export class StateStore {
   readonly url: string;
-  private readonly store: Destination;
+  private readonly store: ObjectStore;
   private readonly key: string;
-  private lockVersion?: string;
+  private readonly lock: StoreLock;
 
   constructor(stateUrl: string, options: { s3?: S3Options; log?: Logger } = {}) {
     assertSupportedLocation(stateUrl, '--state');
@@ -65,13 +57,15 @@ export class StateStore {
       const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(stateUrl);
       if (!m || m[2]!.endsWith('/')) throw new EtlError('USAGE', `--state ${stateUrl} must name an object, e.g. s3://bucket/clerk/_state/nightly.json.`);
       const dir = path.posix.dirname(m[2]!);
-      this.store = new S3Destination(`s3://${m[1]}/${dir === '.' ? '' : dir}`, 'state', options.s3 ?? {}, options.log);
+      const { bucket, prefix } = parseS3Url(`s3://${m[1]}/${dir === '.' ? '' : dir}`);
+      this.store = new S3ObjectStore(createS3Client(options.s3 ?? {}), bucket, prefix, options.s3);
       this.key = path.posix.basename(m[2]!);
     } else {
       // The state, its lock and id lists are the tool's own: owner-only (0600, new folders 0700).
-      this.store = new LocalDestination(path.dirname(path.resolve(stateUrl)), 'state', { privateFiles: true });
+      this.store = new LocalObjectStore(path.dirname(path.resolve(stateUrl)), { privateFiles: true });
       this.key = path.basename(stateUrl);
     }
+    this.lock = new StoreLock(this.store, `${this.key}.lock`);
   }
 
   async read(): Promise<{ state: RunState | null; version?: string }> {
@@ -120,45 +114,11 @@ export class StateStore {
    * on S3). A lock older than `ttlMs`, or held by a process of this host that no longer runs, is
    * taken over with a warning. Returns the holder when the lock is taken by a live run.
    */
-  async acquireLock(runId: string, ttlMs: number, log: Logger): Promise<{ ok: true } | { ok: false; holder: LockInfo | null }> {
-    const lockKey = `${this.key}.lock`;
-    const mine: LockInfo = { host: hostname(), pid: process.pid, run_id: runId, started_at: new Date().toISOString() };
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if (await this.store.writeSmall(lockKey, JSON.stringify(mine) + '\n', { ifAbsent: true })) {
-        this.lockVersion = (await this.store.readSmall(lockKey))?.version;
-        return { ok: true };
-      }
-      const current = await this.store.readSmall(lockKey);
-      if (!current) continue; // released meanwhile
-      let holder: LockInfo | null = null;
-      try {
-        holder = JSON.parse(current.content) as LockInfo;
-      } catch {
-        holder = null;
-      }
-      const age = holder ? Date.now() - Date.parse(holder.started_at) : Number.POSITIVE_INFINITY;
-      const deadHere = holder !== null && holder.host === mine.host && !processAlive(holder.pid);
-      if (age <= ttlMs && !deadHere) return { ok: false, holder };
-      log.warn(deadHere ? 'taking over the lock of a run on this host that no longer runs' : 'taking over a lock older than the lock TTL', {
-        holder_host: holder?.host ?? null,
-        holder_pid: holder?.pid ?? null,
-        holder_run_id: holder?.run_id ?? null,
-        holder_started_at: holder?.started_at ?? null,
-        ttl_minutes: Math.round(ttlMs / 60_000),
-      });
-      if (await this.store.writeSmall(lockKey, JSON.stringify(mine) + '\n', { ifVersion: current.version })) {
-        this.lockVersion = (await this.store.readSmall(lockKey))?.version;
-        return { ok: true };
-      }
-    }
-    const again = await this.store.readSmall(lockKey);
-    return { ok: false, holder: again ? (JSON.parse(again.content) as LockInfo) : null };
+  acquireLock(runId: string, ttlMs: number, log: Logger): Promise<{ ok: true } | { ok: false; holder: LockInfo | null }> {
+    return this.lock.acquire(runId, ttlMs, log);
   }
 
-  async releaseLock(): Promise<void> {
-    const lockKey = `${this.key}.lock`;
-    const current = await this.store.readSmall(lockKey);
-    // Only our own lock: a run that lost it to a takeover must not delete the new holder's.
-    if (current && (this.lockVersion === undefined || current.version === this.lockVersion)) await this.store.deleteSmall(lockKey);
+  releaseLock(): Promise<void> {
+    return this.lock.release();
   }
 }

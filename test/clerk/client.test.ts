@@ -299,6 +299,43 @@ describe('ClerkClient retries', () => {
 });
 
 describe('ClerkClient non-idempotent requests', () => {
+  it('onAmbiguous: a create found not applied is sent again in the same loop; 429s and resends share one attempt budget', async () => {
+    script(
+      clerkError(429, 'too_many_requests', 'Too many', 'Too many requests', undefined, { 'retry-after': '0' }),
+      clerkError(500, 'internal_clerk_error', 'Oops', 'Something went wrong'),
+      clerkError(500, 'internal_clerk_error', 'Oops', 'Something went wrong'),
+      clerkError(429, 'too_many_requests', 'Too many', 'Too many requests', undefined, { 'retry-after': '0' }),
+    );
+    const c = client();
+    const asked: number[] = [];
+    const err = await failure(
+      c.request('POST', '/v1/users', {
+        body: {},
+        onAmbiguous: async (attempt) => {
+          asked.push(attempt);
+          return 'not-applied';
+        },
+      }),
+    );
+    // maxAttempts 4 in all, whatever failed: never 4 × 4 through two nested loops
+    expect(seen).toHaveLength(4);
+    expect(asked).toEqual([2, 3]);
+    expect(err.code).toBe('CLERK_RATE_LIMITED');
+    expect(err.message).toContain('failed after 4 attempts');
+    expect(c.stats.retries).toBe(3);
+  });
+
+  it('onAmbiguous: applied stops at once with the ambiguous error; not-applied then success resolves', async () => {
+    script(clerkError(500, 'internal_clerk_error', 'Oops', 'Something went wrong'));
+    const err = await failure(client().request('POST', '/v1/users', { body: {}, onAmbiguous: async () => 'applied' }));
+    expect(seen).toHaveLength(1);
+    expect(isAmbiguous(err)).toBe(true);
+    script(clerkError(502, 'bad_gateway', 'Bad', 'Bad gateway'), json(200, { id: 'user_1' }));
+    const res = await client().request<{ id: string }>('POST', '/v1/users', { body: {}, onAmbiguous: async () => 'not-applied' });
+    expect(res.data.id).toBe('user_1');
+    expect(seen).toHaveLength(3);
+  });
+
   it('does not retry POST on 500: one request, an ambiguous retryable error', async () => {
     script(clerkError(500, 'internal_clerk_error', 'Oops', 'Something went wrong'));
     const c = client();

@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { createS3Client, type S3Options } from '../../src/load/s3-destination.js';
+import { createS3Client, type S3Options } from '../../src/state/s3-client.js';
 
 /** Test credentials (not secrets, but checked for in outputs all the same). */
 export const TEST_ACCESS_KEY_ID = 'AKIATESTCLERKETL0001';

@@ -262,3 +262,37 @@ describe('small objects with conditions (state and lock files of scheduled runs)
     }
   });
 });
+
+describe('the state object store (not a destination): conditional writes and the lock on local and S3', () => {
+  it('LocalObjectStore and S3ObjectStore create only if absent, compare-and-swap, and carry a StoreLock', async () => {
+    const { LocalObjectStore, S3ObjectStore } = await import('../../src/state/object-store.js');
+    const { createS3Client } = await import('../../src/state/s3-client.js');
+    const { StoreLock } = await import('../../src/state/lock.js');
+    const { statSync } = await import('node:fs');
+    const local = new LocalObjectStore(path.join(dir, 'objects', 'private'), { privateFiles: true });
+    // s3rver ignores If-None-Match / If-Match (docs/dependencies.md): S3 only against moto.
+    const stores = [...(s3.kind === 'moto' ? [new S3ObjectStore(createS3Client(s3.options), 'warehouse', 'objects/state', s3.options)] : []), local];
+    for (const store of stores) {
+      expect(await store.writeSmall('a.json', '1', { ifAbsent: true }), store.url).toBe(true);
+      expect(await store.writeSmall('a.json', '2', { ifAbsent: true }), store.url).toBe(false);
+      const v = (await store.readSmall('a.json'))!;
+      expect(await store.writeSmall('a.json', '3', { ifVersion: v.version }), store.url).toBe(true);
+      expect(await store.writeSmall('a.json', '4', { ifVersion: v.version }), store.url).toBe(false);
+      expect((await store.readSmall('a.json'))!.content).toBe('3');
+      await store.deleteSmall('a.json');
+      expect(await store.readSmall('a.json')).toBeNull();
+
+      const first = new StoreLock(store, 'run.lock');
+      const second = new StoreLock(store, 'run.lock');
+      expect(await first.acquire('r1', 60_000, log), store.url).toEqual({ ok: true });
+      const taken = await second.acquire('r2', 60_000, log);
+      expect(taken.ok, store.url).toBe(false);
+      expect(!taken.ok && taken.holder?.run_id).toBe('r1');
+      await first.release();
+      expect(await store.readSmall('run.lock'), store.url).toBeNull();
+    }
+    await local.writeSmall('b.json', '{}');
+    expect(statSync(path.join(dir, 'objects', 'private', 'b.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(dir, 'objects', 'private')).mode & 0o777).toBe(0o700);
+  });
+});

@@ -4,9 +4,10 @@ import {
   computeRetryDelay,
   parseRetryAfter,
   resolveRetryPolicy,
+  retry,
   sleep,
-} from '../../src/clerk/retry.js';
-import { EtlError } from '../../src/errors.js';
+} from '../src/retry.js';
+import { EtlError } from '../src/errors.js';
 
 const policy = DEFAULT_RETRY_POLICY;
 
@@ -135,5 +136,50 @@ describe('sleep', () => {
     const err = (await sleep(1_000, AbortSignal.abort()).catch((e: unknown) => e)) as EtlError;
     expect(err.code).toBe('ABORTED');
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('retry', () => {
+  const fast = resolveRetryPolicy({ maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 1 });
+
+  it('runs until an attempt succeeds, asking decide after each failure', async () => {
+    const asked: number[] = [];
+    const waits: number[] = [];
+    const out = await retry(
+      async (n) => {
+        if (n < 3) throw new Error(`fail ${n}`);
+        return n;
+      },
+      { policy: fast, decide: (_e, n) => (asked.push(n), { waitMs: n * 2 }), onRetry: (_e, _n, ms) => waits.push(ms), wait: async () => undefined },
+    );
+    expect(out).toBe(3);
+    expect(asked).toEqual([1, 2]);
+    expect(waits).toEqual([2, 4]);
+  });
+
+  it('throws the failure when decide says stop, and the last one after maxAttempts (decide still asked after it)', async () => {
+    let calls = 0;
+    await expect(retry(async () => { calls++; throw new Error('no'); }, { policy: fast, decide: () => 'stop' })).rejects.toThrow('no');
+    expect(calls).toBe(1);
+    const asked: number[] = [];
+    await expect(retry(async (n) => { throw new Error(`fail ${n}`); }, { policy: fast, decide: (_e, n) => (asked.push(n), 'retry') })).rejects.toThrow('fail 4');
+    expect(asked).toEqual([1, 2, 3, 4]);
+  });
+
+  it('backs off per the policy (full jitter) or honours a Retry-After, capped', async () => {
+    const policy = resolveRetryPolicy({ maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 5000 });
+    const waits: number[] = [];
+    const decisions = ['retry', { retryAfter: '60' }] as const;
+    await expect(
+      retry(async () => { throw new Error('x'); }, { policy, random: () => 0.5, decide: (_e, n) => decisions[n - 1] ?? 'stop', wait: async (ms) => void waits.push(ms) }),
+    ).rejects.toThrow('x');
+    expect(waits).toEqual([50, 5000]);
+  });
+
+  it('an abort during the wait rejects with ABORTED', async () => {
+    const ac = new AbortController();
+    const p = retry(async () => { throw new Error('x'); }, { policy: resolveRetryPolicy({ baseDelayMs: 10_000, maxDelayMs: 10_000 }), random: () => 0.99, decide: () => 'retry', signal: ac.signal });
+    setTimeout(() => ac.abort(), 10);
+    await expect(p).rejects.toMatchObject({ code: 'ABORTED' });
   });
 });

@@ -1,8 +1,16 @@
-import { EtlError, abortError } from '../errors.js';
+import { EtlError, abortError } from './errors.js';
 
 /**
- * When and how long to retry a failed Clerk request. Plain data: the client decides *whether* a failure is
- * retryable (see client.ts), {@link computeRetryDelay} decides *how long* to wait.
+ * The one retry loop of clerk-etl: {@link retry} runs an attempt until it succeeds, the caller's
+ * `decide` says stop, or the policy's attempts are used up; {@link computeRetryDelay} is the one
+ * backoff computation (full jitter, caps, Retry-After). The Clerk client (every Backend API request,
+ * including the importer's creates, whose ambiguous failures are looked up inside the same loop) and
+ * the S3 destination's clean-up use it, so no request is retried by two nested loops.
+ */
+
+/**
+ * When and how long to retry. Plain data: the caller decides *whether* a failure is retryable
+ * (its `decide`), {@link computeRetryDelay} decides *how long* to wait.
  */
 export interface RetryPolicy {
   /** Attempts in total, the first one included (so `maxAttempts − 1` retries). Integer ≥ 1. Default 6. */
@@ -122,4 +130,53 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, Math.max(0, ms));
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * What to do after a failed attempt: `stop` (throw the failure), `retry` (back off per the policy),
+ * `{ retryAfter }` (a server's `Retry-After` header, honoured up to `maxRetryAfterMs`, backoff when
+ * absent) or `{ waitMs }` (a wait the caller computed).
+ */
+export type RetryDecision = 'stop' | 'retry' | { retryAfter: string | null | undefined } | { waitMs: number };
+
+export interface RetryOptions {
+  /** Attempts in total and the backoff; only `maxAttempts` matters when `decide` gives `{ waitMs }`. */
+  policy: Readonly<RetryPolicy>;
+  /**
+   * Whether `err` (thrown by attempt `attempt`, 1-based) may be retried. Called after every failed
+   * attempt, the last one included (it may look something up).
+   */
+  decide(err: unknown, attempt: number): RetryDecision | Promise<RetryDecision>;
+  /** Aborts the wait between attempts: the loop then rejects with `ABORTED`. */
+  signal?: AbortSignal;
+  /** Called before each wait (logs, counters). */
+  onRetry?(err: unknown, attempt: number, delayMs: number): void;
+  /** How to wait (default {@link sleep}); the Clerk client pauses its shared rate limiter instead after a 429. */
+  wait?(delayMs: number, err: unknown, signal: AbortSignal | undefined): Promise<void>;
+  /** Values in [0, 1) for the jitter (tests). */
+  random?: () => number;
+}
+
+/**
+ * Run `attempt(1)`, `attempt(2)`, … until one resolves; throw the last failure when `decide` says
+ * `stop` or `policy.maxAttempts` attempts have failed.
+ */
+export async function retry<T>(attempt: (attemptNo: number) => Promise<T>, options: RetryOptions): Promise<T> {
+  const { policy, signal } = options;
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt(n);
+    } catch (err) {
+      const decision = await options.decide(err, n);
+      if (decision === 'stop' || n >= policy.maxAttempts) throw err;
+      const delayMs =
+        decision === 'retry'
+          ? computeRetryDelay(n, policy, undefined, options.random)
+          : 'waitMs' in decision
+            ? decision.waitMs
+            : computeRetryDelay(n, policy, decision.retryAfter, options.random);
+      options.onRetry?.(err, n, delayMs);
+      await (options.wait ?? ((ms: number, _err: unknown, s: AbortSignal | undefined) => sleep(ms, s)))(delayMs, err, signal);
+    }
+  }
 }

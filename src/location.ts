@@ -1,0 +1,28 @@
+import { EtlError, redactUrl } from './errors.js';
+
+/** Where a run reads and writes: a local path, or `s3://…` for the flags that take it (export output, state). */
+export function isS3Url(to: string): boolean {
+  return to.startsWith('s3://');
+}
+
+/** What each location flag takes, for the message that refuses anything else. */
+const SUPPORTED: Record<'--to' | '--state' | '--from' | '--report', { schemes: string[]; text: string }> = {
+  '--to': { schemes: ['s3'], text: 'a local folder or s3://bucket/prefix' },
+  '--state': { schemes: ['s3'], text: 'a local file or s3://bucket/key' },
+  '--from': { schemes: [], text: 'a local file' },
+  '--report': { schemes: [], text: 'a local folder' },
+};
+
+/**
+ * Refuse a `scheme://…` location the tool cannot write or read (`postgres://`, `gs://`, `http://`):
+ * taken as a path it would silently become a local folder named `postgres:`. USAGE (exit 2); the
+ * value is shown with its credentials redacted.
+ */
+export function assertSupportedLocation(value: string, flag: keyof typeof SUPPORTED): void {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(value);
+  if (!m) return;
+  const scheme = m[1]!.toLowerCase();
+  const { schemes, text } = SUPPORTED[flag];
+  if (schemes.includes(scheme) && scheme === m[1]) return;
+  throw new EtlError('USAGE', `${flag} ${redactUrl(value)}: the scheme "${m[1]}://" is not supported. ${flag} takes ${text}.`);
+}
