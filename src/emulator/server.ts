@@ -24,7 +24,8 @@ export type { EmulatorStats, Reply, RouteContext } from './routing.js';
  * A local Clerk Backend API for users: bearer-key auth,
  * Clerk's error shape, Clerk's rate limits with 429 + Retry-After, injected faults, and
  * `GET /v1/users`, `/v1/users/count`, `/v1/users/{id}`, `POST /v1/users`, `PATCH` / `DELETE /v1/users/{id}`,
- * `PATCH` / `PUT /v1/users/{id}/metadata` faithful to Clerk's spec (docs/clerk-api.md) (write rules: user-write.ts).
+ * `PATCH` / `PUT /v1/users/{id}/metadata` faithful to Clerk's spec (docs/clerk-api.md) (write rules: user-write.ts),
+ * and the organization routes and other instance-wide lists (org-routes.ts; docs/clerk-api.md, "Organizations and other lists").
  */
 export interface EmulatorOptions {
   /** TCP port; 0 picks a free one. Default 0. */
