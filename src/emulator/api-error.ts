@@ -129,6 +129,37 @@ export const apiErrors = {
   /** [UserDataMissing] meta `param_names`: what is missing. */
   dataMissing: (names: readonly string[]) =>
     new ApiError(422, 'form_data_missing', 'missing data', `${JSON.stringify(names.join(', '))} data doesn't match user requirements set for this instance`, { param_names: [...names] }),
+  /** [FormMissingParameter] a required body field is absent. */
+  paramMissing: (name: string) => new ApiError(422, 'form_param_missing', 'is missing', `${name} must be included.`, param(name)),
+  /** [FormInvalidParameterFormat] (catalogue messages are empty; the emulator says what is expected). */
+  paramFormat: (name: string, expected: string) => new ApiError(422, 'form_param_format_invalid', 'is invalid', `${name} ${expected}.`, param(name)),
+  /** [FormParameterMaxLengthExceeded] */
+  paramMaxLength: (name: string, max: number) =>
+    new ApiError(422, 'form_param_max_length_exceeded', 'exceeds maximum length', `${name} should not exceed ${max} characters.`, param(name)),
+
+  // --- organizations and the other lists (docs/clerk-api.md, "Organizations and other lists") ---------
+
+  /** [OrganizationNotFound] */
+  organizationNotFound: () => new ApiError(404, 'resource_not_found', 'not found', 'Given organization not found.'),
+  /** [ResourceNotFound] a membership (or other sub-resource) that does not exist: the catalogue has no specific entry. */
+  resourceNotFound: () => new ApiError(404, 'resource_not_found', 'not found', 'Resource not found'),
+  /** [OrganizationCreatorNotFound] `created_by` names no user. */
+  creatorNotFound: (userId: string) => new ApiError(400, 'organization_creator_not_found', 'creator not found', `No users found with id ${userId}.`),
+  /** [AlreadyAMemberOfOrganization] */
+  alreadyMember: (userId: string) => new ApiError(400, 'already_a_member_in_organization', 'already a member', `${userId} is already a member of the organization.`),
+  /** [OrganizationMembershipQuotaExceeded] the organization's `max_allowed_memberships` is reached. */
+  membershipQuota: (max: number) =>
+    new ApiError(403, 'organization_membership_quota_exceeded', 'organization membership quota exceeded', `You have reached your limit of ${max} organization memberships, including outstanding invitations.`),
+  /** [OrganizationRoleNotFound] a role key that is not one of the instance's roles. */
+  roleNotFound: () => new ApiError(404, 'resource_not_found', 'not found', 'Organization role not found', param('role')),
+  /** [OrganizationDomainAlreadyExists] */
+  domainTaken: () => new ApiError(422, 'organization_domain_already_exists', 'organizaton domain already exists', 'This domain is already used by another organization.', param('name')),
+  /** [OrganizationDomainAlreadyExistsForSameOrganization] */
+  domainTakenHere: () =>
+    new ApiError(422, 'organization_domain_already_exists_same_organization', 'organization domain already exists', 'This domain is already used by your organization.', param('name')),
+  /** [DuplicateInvitations] a pending invitation for the address exists (meta as the catalogue's, lower-cased). */
+  duplicateInvitations: (emails: readonly string[]) =>
+    new ApiError(400, 'duplicate_record', 'duplicate record', `There are already pending invitations for the following email addresses: ${emails.join(', ')}`, { email_addresses: [...emails] }),
   /** [UserQuotaExceeded] */
   userQuota: (max: number) =>
     new ApiError(403, 'user_quota_exceeded', 'user quota exceeded', `You have reached your limit of ${max} users. You can remove the user limit by upgrading to a paid plan or using a production instance.`),

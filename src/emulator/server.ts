@@ -7,17 +7,25 @@ import { silentLogger, type Logger } from '../log.js';
 import { ApiError, apiErrors } from './api-error.js';
 import { FaultInjector, faultOptionsProblem, type Fault, type FaultOptions } from './faults.js';
 import { generateUserStream } from './generate.js';
+import { defaultRoles, generateOrganizations } from './org-generate.js';
+import { ORG_ROUTES } from './org-routes.js';
+import { OrgStore } from './org-store.js';
+import type { OrgEnv } from './org-write.js';
 import { Random, deriveSeed } from './random.js';
 import { SlidingWindowLimiter } from './rate-limit.js';
+import { errorReply, jsonReply, route, type EmulatorStats, type Reply, type Route, type RouteContext } from './routing.js';
 import { UserStore } from './store.js';
 import { countUsers, listUsers, parseCountFilter, parseListQuery } from './user-query.js';
 import { createUser, readJsonBody, updateMetadata, updateUser, type WriteEnv } from './user-write.js';
+
+export type { EmulatorStats, Reply, RouteContext } from './routing.js';
 
 /**
  * A local Clerk Backend API for users: bearer-key auth,
  * Clerk's error shape, Clerk's rate limits with 429 + Retry-After, injected faults, and
  * `GET /v1/users`, `/v1/users/count`, `/v1/users/{id}`, `POST /v1/users`, `PATCH` / `DELETE /v1/users/{id}`,
- * `PATCH` / `PUT /v1/users/{id}/metadata` faithful to Clerk's spec (docs/clerk-api.md) (write rules: user-write.ts).
+ * `PATCH` / `PUT /v1/users/{id}/metadata` faithful to Clerk's spec (docs/clerk-api.md) (write rules: user-write.ts),
+ * and the organization routes and other instance-wide lists (org-routes.ts; docs/clerk-api.md, "Organizations and other lists").
  */
 export interface EmulatorOptions {
   /** TCP port; 0 picks a free one. Default 0. */
@@ -26,7 +34,13 @@ export interface EmulatorOptions {
   host?: string;
   /** Initial users: a count to generate (seeded by `seed`) or the users themselves. Default 0. */
   users?: number | ClerkUser[];
-  /** Seed of the user generator and of random faults. Default 1. */
+  /**
+   * Organizations to generate over the initial users, with their memberships (`org:admin` / `org:member`),
+   * organization invitations and domains, plus as many instance invitations and waitlist entries
+   * (org-generate.ts; its own random streams, so the users do not change). Default 0.
+   */
+  organizations?: number;
+  /** Seed of the user and organization generators and of random faults. Default 1. */
   seed?: number;
   /** The only accepted bearer key. Default 'sk_test_emulator'. */
   secretKey?: string;
@@ -42,7 +56,7 @@ export interface EmulatorOptions {
    * (what it has said points to exclusive). Default false (exclusive).
    */
   inclusiveBounds?: boolean;
-  /** Random faults on `/v1/users*` requests, reads and writes; see also {@link RunningEmulator.injectNext}. Default none. */
+  /** Random faults on every API request (users, organizations and the other lists), reads and writes; see also {@link RunningEmulator.injectNext}. Default none. */
   faults?: FaultOptions;
   /**
    * Max users of the instance: a create beyond it is a 403 `user_quota_exceeded`. Clerk's development
@@ -68,27 +82,7 @@ export interface EmulatorOptions {
    * Called (and awaited) before each authenticated request to a known route is answered: tests use it
    * to change the users between two page requests (deletions, updates while a client pages).
    */
-  onRequest?: (request: { method: string; path: string; query: URLSearchParams; store: UserStore }) => void | Promise<void>;
-}
-
-/** Counters since start. */
-export interface EmulatorStats {
-  /** Every request received, including rejected ones. */
-  requests: number;
-  /** Responses by status code ('200', '401', '429', …). A reset counts under the status it started to send. */
-  byStatus: Record<string, number>;
-  /** Faults injected (queued or random). */
-  injected: { '429': number; '5xx': number; reset: number; truncate: number; slow: number; '500-after-create': number; 'reset-after-create': number };
-  /** Requests refused by the rate limit, instance or per-user (not counting injected 429s). */
-  rateLimited: number;
-  /** Requests with a writing method (POST, PATCH, PUT, DELETE), whatever their outcome (401, 404, 422, 429 included). */
-  writes: number;
-  /** Users created (also when an injected fault then hid the response). */
-  creates: number;
-  /** Users updated: `PATCH /v1/users/{id}` and metadata PATCH/PUT that succeeded. */
-  updates: number;
-  /** Users deleted. */
-  deletes: number;
+  onRequest?: (request: { method: string; path: string; query: URLSearchParams; store: UserStore; orgs: OrgStore }) => void | Promise<void>;
 }
 
 export interface RunningEmulator {
@@ -98,8 +92,10 @@ export interface RunningEmulator {
   secretKey: string;
   /** The users; writes are visible to the next request. */
   store: UserStore;
+  /** The organizations and the other lists; writes are visible to the next request. */
+  orgs: OrgStore;
   stats: EmulatorStats;
-  /** Queue faults for the next `/v1/users*` requests (reads or writes), one per request, before any random fault. */
+  /** Queue faults for the next API requests (reads or writes), one per request, before any random fault. */
   injectNext(...faults: Fault[]): void;
   /** Stop listening and close every connection, keep-alive ones included. */
   close(): Promise<void>;
@@ -110,51 +106,7 @@ const API_VERSIONS = new Set(['2021-02-05', '2024-10-01', '2025-03-12', '2025-04
 const RATE_LIMITS = { prod: { requests: 1000, windowMs: 10_000 }, dev: { requests: 100, windowMs: 10_000 } } as const;
 const DEFAULT_KEY = 'sk_test_emulator';
 
-// --- routing ----------------------------------------------------------------------------------
-
-/** What a route handler gets. */
-export interface RouteContext {
-  req: IncomingMessage;
-  url: URL;
-  /** Decoded path parameters (`:user_id` → params.user_id). */
-  params: Record<string, string>;
-  store: UserStore;
-  inclusiveBounds: boolean;
-  /** The request's API version (header or query), or null when none was sent. */
-  apiVersion: string | null;
-  /** Clock, id source and instance settings for writes. */
-  env: WriteEnv;
-  stats: EmulatorStats;
-}
-
-/** A response before it is sent (faults may mangle it). */
-export interface Reply {
-  status: number;
-  body: Buffer;
-  headers?: Record<string, string>;
-}
-
-type Handler = (ctx: RouteContext) => Reply | Promise<Reply>;
-
-interface Route {
-  method: string;
-  pattern: RegExp;
-  keys: string[];
-  handler: Handler;
-  /** Whether injected faults apply (the `/v1/users*` routes). */
-  faultable: boolean;
-  /** Whether Clerk's per-user limit applies (keyed by `:user_id`). */
-  perUser: boolean;
-}
-
-function route(method: string, path: string, handler: Handler, options: { faultable?: boolean; perUser?: boolean } = {}): Route {
-  const keys: string[] = [];
-  const source = path.replace(/:([a-z_]+)/g, (_m, key: string) => {
-    keys.push(key);
-    return '([^/]+)';
-  });
-  return { method, pattern: new RegExp(`^${source}$`), keys, handler, faultable: options.faultable ?? true, perUser: options.perUser ?? false };
-}
+// --- routes ---------------------------------------------------------------------------------
 
 const WRITE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 
@@ -162,14 +114,6 @@ const JSON_HEADERS = { 'Content-Type': 'application/json' };
 const OPEN = Buffer.from('[');
 const COMMA = Buffer.from(',');
 const CLOSE = Buffer.from(']');
-
-function jsonReply(status: number, value: unknown): Reply {
-  return { status, body: Buffer.from(JSON.stringify(value), 'utf8') };
-}
-
-function errorReply(err: ApiError): Reply {
-  return { ...jsonReply(err.status, err.toBody()), headers: err.headers };
-}
 
 function storedUser(ctx: RouteContext): ClerkUser {
   const id = ctx.params.user_id as string;
@@ -231,6 +175,7 @@ const ROUTES: Route[] = [
   route('DELETE', '/v1/users/:user_id', (ctx) => {
     const id = ctx.params.user_id as string;
     if (!ctx.store.delete(id)) throw apiErrors.userNotFound(id);
+    ctx.orgs.removeUser(id); // a deleted user leaves its organizations
     ctx.stats.deletes++;
     return jsonReply(200, { object: 'user', id, deleted: true });
   }),
@@ -242,6 +187,7 @@ const ROUTES: Route[] = [
     const current = storedUser(ctx);
     return saveUpdate(ctx, updateMetadata(current, await readJsonBody(ctx.req), false, ctx.env));
   }, { perUser: true }),
+  ...ORG_ROUTES,
 ];
 
 function matchRoute(method: string, path: string): { route: Route; params: Record<string, string> } | null {
@@ -271,6 +217,7 @@ function invalid(message: string): EtlError {
 function checkOptions(o: EmulatorOptions): void {
   if (o.port !== undefined && !(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65535)) throw invalid(`port must be an integer 0..65535, got ${o.port}`);
   if (typeof o.users === 'number' && !(Number.isSafeInteger(o.users) && o.users >= 0)) throw invalid(`users must be a whole number >= 0, got ${o.users}`);
+  if (o.organizations !== undefined && !(Number.isSafeInteger(o.organizations) && o.organizations >= 0)) throw invalid(`organizations must be a whole number >= 0, got ${o.organizations}`);
   if (o.seed !== undefined && !Number.isSafeInteger(o.seed)) throw invalid(`seed must be an integer, got ${o.seed}`);
   if (o.latencyMs !== undefined && !(Number.isFinite(o.latencyMs) && o.latencyMs >= 0)) throw invalid(`latencyMs must be >= 0, got ${o.latencyMs}`);
   if (o.secretKey !== undefined && o.secretKey.trim() === '') throw invalid('secretKey must not be empty');
@@ -318,6 +265,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     throw invalid(`cannot load the users: ${err instanceof Error ? err.message : String(err)}`);
   }
 
+  const orgCount = options.organizations ?? 0;
+  const orgs = orgCount > 0 ? generateOrganizations(orgCount, store, { seed }) : new OrgStore(defaultRoles(seed));
+
   const stats: EmulatorStats = {
     requests: 0,
     byStatus: {},
@@ -342,6 +292,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     },
     userQuota: options.userQuota ?? Number.POSITIVE_INFINITY,
     requirePassword: options.requirePassword ?? false,
+  };
+  // Ids of created organizations, memberships, domains and invitations: their own seeded stream, so user ids do not shift.
+  const orgIdRng = new Random(deriveSeed(seed, 12));
+  const orgEnv: OrgEnv = {
+    users: store,
+    orgs,
+    now: env.now,
+    newId: (prefix) => prefix + orgIdRng.base62(27),
+    randomSuffix: () => orgIdRng.base62(6).toLowerCase(),
   };
 
   // Pending delays, so close() can cut them short.
@@ -449,7 +408,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
     }
 
-    if (options.onRequest) await options.onRequest({ method, path: url.pathname, query: url.searchParams, store });
+    if (options.onRequest) await options.onRequest({ method, path: url.pathname, query: url.searchParams, store, orgs });
 
     const isCreate = method === 'POST' && url.pathname === '/v1/users';
     const fault = match.route.faultable ? faults.next(isCreate, method !== 'GET') : null;
@@ -468,7 +427,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
     let reply: Reply;
     try {
-      reply = await match.route.handler({ req, url, params: match.params, store, inclusiveBounds, apiVersion: version, env, stats });
+      reply = await match.route.handler({ req, url, params: match.params, store, orgs, inclusiveBounds, apiVersion: version, env, orgEnv, stats });
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       reply = errorReply(err);
@@ -521,6 +480,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     port,
     secretKey,
     store,
+    orgs,
     stats,
     injectNext: (...next: Fault[]) => faults.enqueue(next),
     close: async () => {

@@ -1,4 +1,5 @@
 import { apiErrors } from './api-error.js';
+import { ALWAYS, arrayParam, boolParam, checkKnown, dateParam, parseOrderBy, parsePaging, scalar, signedSets } from './query-params.js';
 import { ORDER_FIELDS, providerKey, type OrderField, type UserDetails, type UserRow, type UserStore } from './store.js';
 
 /**
@@ -29,10 +30,6 @@ const SCALAR_FILTERS = [
   'last_sign_in_at_before', 'last_sign_in_at_after', 'provider',
 ] as const;
 const LIST_ONLY = ['limit', 'offset', 'starting_after', 'order_by'] as const;
-/** Handled by the server (API version), allowed on every request. */
-const ALWAYS = ['__clerk_api_version'];
-const MAX_ARRAY = 100;
-const MAX_LIMIT = 500;
 
 const KNOWN_LIST = new Set<string>([...ARRAY_PARAMS, ...SCALAR_FILTERS, ...LIST_ONLY, ...ALWAYS]);
 
@@ -69,26 +66,15 @@ export function parseListQuery(params: URLSearchParams, options: ParseOptions): 
   checkKnown(params, KNOWN_LIST);
   const filter = parseFilter(params, options);
 
-  const limit = intParam(params, 'limit') ?? 10;
-  if (limit < 1) throw apiErrors.paramValue('limit', String(limit));
-  if (limit > MAX_LIMIT) throw apiErrors.paramTooLarge('limit', MAX_LIMIT);
-  const offset = intParam(params, 'offset') ?? 0;
-  if (offset < 0) throw apiErrors.paramValue('offset', String(offset));
-
-  // Only the first order_by is honoured (spec), so no duplicate check here.
-  const rawOrder = params.get('order_by') || '-created_at';
-  const desc = rawOrder.startsWith('-');
-  const field = rawOrder.startsWith('-') || rawOrder.startsWith('+') ? rawOrder.slice(1) : rawOrder;
-  if (!(ORDER_FIELDS as readonly string[]).includes(field)) {
-    throw apiErrors.paramValueAllowed('order_by', rawOrder, ORDER_FIELDS.flatMap((f) => [f, `+${f}`, `-${f}`]));
-  }
+  const { limit, offset } = parsePaging(params);
+  const { field, desc, raw: rawOrder } = parseOrderBy(params, ORDER_FIELDS, '-created_at');
 
   const startingAfter = scalar(params, 'starting_after');
   if (startingAfter !== null) {
     if (field !== 'created_at') throw apiErrors.notAllowedWhen('starting_after', 'order_by', rawOrder);
     if (offset !== 0) throw apiErrors.notAllowedWith('offset', 'starting_after');
   }
-  return { filter, limit, offset, startingAfter, orderField: field as OrderField, desc };
+  return { filter, limit, offset, startingAfter, orderField: field, desc };
 }
 
 /** Parse the query of `GET /v1/users/count`. */
@@ -187,58 +173,6 @@ function boundPredicate(get: (r: UserDetails) => number | null, after: number | 
     if (before !== null && (inclusive ? v > before : v >= before)) return false;
     return true;
   };
-}
-
-function checkKnown(params: URLSearchParams, known: ReadonlySet<string>): void {
-  for (const name of params.keys()) if (!known.has(name)) throw apiErrors.paramUnknown(name);
-}
-
-/** A single-valued parameter: null when absent or empty; 422 when repeated. */
-function scalar(params: URLSearchParams, name: string): string | null {
-  const all = params.getAll(name);
-  if (all.length > 1) throw apiErrors.paramDuplicate(name);
-  const v = all[0];
-  return v === undefined || v === '' ? null : v;
-}
-
-function intParam(params: URLSearchParams, name: string): number | null {
-  const v = scalar(params, name);
-  if (v === null) return null;
-  if (!/^[+-]?\d{1,15}$/.test(v)) throw apiErrors.paramType(name, 'integer');
-  return Number(v);
-}
-
-function dateParam(params: URLSearchParams, name: string): number | null {
-  const v = scalar(params, name);
-  if (v === null) return null;
-  if (!/^-?\d{1,16}$/.test(v)) throw apiErrors.paramDate(name);
-  return Number(v);
-}
-
-function boolParam(params: URLSearchParams, name: string): boolean | null {
-  const v = scalar(params, name);
-  if (v === null) return null;
-  // The values Go's strconv.ParseBool accepts (Clerk's backend is Go).
-  if (['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v)) return true;
-  if (['0', 'f', 'F', 'false', 'FALSE', 'False'].includes(v)) return false;
-  throw apiErrors.paramType(name, 'boolean');
-}
-
-function arrayParam(params: URLSearchParams, name: string): string[] {
-  const all = params.getAll(name);
-  if (all.length > MAX_ARRAY) throw apiErrors.arraySize(name, MAX_ARRAY);
-  return all;
-}
-
-/** `+id` includes, `-id` excludes, a bare id includes. */
-function signedSets(values: string[]): { include: Set<string>; exclude: Set<string> } {
-  const include = new Set<string>();
-  const exclude = new Set<string>();
-  for (const v of values) {
-    if (v.startsWith('-')) exclude.add(v.slice(1));
-    else include.add(v.startsWith('+') ? v.slice(1) : v);
-  }
-  return { include, exclude };
 }
 
 function anyIn(values: readonly string[], set: ReadonlySet<string>): boolean {

@@ -109,12 +109,12 @@ const DIGEST_SHAPES: Record<string, RegExp> = {
 
 // --- request schemas --------------------------------------------------------------------------
 
-type FieldType = 'string' | 'boolean' | 'integer' | 'string[]' | 'status[]' | 'object';
-interface Field {
+export type FieldType = 'string' | 'boolean' | 'integer' | 'string[]' | 'status[]' | 'object';
+export interface Field {
   type: FieldType;
   nullable: boolean;
 }
-const f = (type: FieldType, nullable = true): Field => ({ type, nullable });
+export const f = (type: FieldType, nullable = true): Field => ({ type, nullable });
 
 /** CreateUser's request body (bapi-openapi.yml), property → type and nullability. */
 export const CREATE_FIELDS: Readonly<Record<string, Field>> = {
@@ -191,7 +191,7 @@ const METADATA_DROPPED_IN = '2026-05-12';
 
 const STATUSES = ['verified', 'reserved'] as const;
 type Status = (typeof STATUSES)[number];
-type Body = Record<string, unknown>;
+export type Body = Record<string, unknown>;
 
 // --- reading the body -------------------------------------------------------------------------
 
@@ -235,7 +235,7 @@ function jsonType(v: unknown): string {
 }
 
 /** Rules 2 and 3: unknown properties, nulls, JSON types, the status enum. */
-function checkShape(body: Body, fields: Readonly<Record<string, Field>>): void {
+export function checkShape(body: Body, fields: Readonly<Record<string, Field>>): void {
   for (const key of Object.keys(body)) if (!Object.hasOwn(fields, key)) throw apiErrors.paramUnknown(key);
   for (const [key, value] of Object.entries(body)) {
     const field = fields[key] as Field;
