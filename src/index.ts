@@ -2,7 +2,7 @@
  * clerk-etl as a library (`import … from 'clerk-etl'`): the same pieces the CLI is built from.
  * The CLI's own entry is bin/clerk-etl.js.
  */
-export { runExport, type ExportOptions, type ExportResult, type Manifest, type ExportCounts } from './pipeline/export-run.js';
+export { runExport, type ExportOptions, type ExportResult, type ExportPublished, type ExportNothingToDo, type Manifest, type ExportCounts } from './pipeline/export-run.js';
 export { newRunId } from './pipeline/run-id.js';
 export { executeExport, type ExportSettings, type ExportOutcome } from './pipeline/export.js';
 export { executeImport, type ImportSettings } from './pipeline/import.js';
