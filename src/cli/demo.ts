@@ -74,7 +74,7 @@ export function demoCommand(setExit: (code: number) => void): Command {
           signals.signal,
         );
         // The demo runs a full export: it publishes or throws.
-        if (outcome.status !== 'published') throw new Error(`the demo export ended as ${outcome.status}, not published`);
+        if (outcome.status !== 'published') throw new EtlError('INTERNAL', `the demo export ended as ${outcome.status}, not published`);
         const result = outcome.result;
         process.stdout.write(summaryText(result, flags.to) + '\n');
         process.stdout.write(
