@@ -3,8 +3,8 @@
  * PLAIN values (strings UTF-8-encoded in place, no per-value allocation), RLE/bit-packed
  * definition levels, DATA_PAGE_V2 pages of about 1 MiB, thrift page headers. hyparquet-writer's
  * general encoder allocates per value (a TextEncoder array per string, a BigInt per int64, copies
- * per page); this is the tool's hot path. The file frame (magic, footer metadata) is still
- * hyparquet-writer's ParquetWriter, which takes the chunks' metadata as it would its own.
+ * per page); this is the tool's hot path. The file frame (magic, footer metadata) is written by
+ * parquet-adapter.ts (hyparquet-writer), which takes the chunks' metadata as it would its own.
  */
 import type { ColumnType } from '../model/schema.js';
 
