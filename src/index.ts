@@ -8,6 +8,7 @@ export { executeExport, type ExportSettings, type ExportOutcome } from './pipeli
 export { executeImport, type ImportSettings } from './pipeline/import.js';
 export { runImport, type ImportOptions, type ImportSummary, type ImportCounts } from './pipeline/import-run.js';
 export { ClerkClient } from './clerk/client.js';
+export type { ClerkUser, UncheckedUser } from './model/clerk-types.js';
 export { ClerkApiSource } from './extract/clerk-api-source.js';
 export { ClerkIncrementalSource } from './extract/clerk-incremental-source.js';
 export { FileSource } from './extract/file-source.js';
