@@ -2,12 +2,13 @@
  * clerk-etl as a library (`import … from 'clerk-etl'`): the same pieces the CLI is built from.
  * The CLI's own entry is bin/clerk-etl.js.
  */
-export { runExport, type ExportOptions, type ExportResult, type Manifest, type ExportCounts } from './pipeline/export-run.js';
+export { runExport, type ExportOptions, type ExportResult, type ExportPublished, type ExportNothingToDo, type Manifest, type ExportCounts } from './pipeline/export-run.js';
 export { newRunId } from './pipeline/run-id.js';
 export { executeExport, type ExportSettings, type ExportOutcome } from './pipeline/export.js';
 export { executeImport, type ImportSettings } from './pipeline/import.js';
 export { runImport, type ImportOptions, type ImportSummary, type ImportCounts } from './pipeline/import-run.js';
 export { ClerkClient } from './clerk/client.js';
+export type { ClerkUser, UncheckedUser } from './model/clerk-types.js';
 export { ClerkApiSource } from './extract/clerk-api-source.js';
 export { ClerkIncrementalSource } from './extract/clerk-incremental-source.js';
 export { FileSource } from './extract/file-source.js';

@@ -3,7 +3,7 @@ import { silentLogger, type Logger } from '../log.js';
 import { jsonArrayElements, mayLoseNumbers } from './json-elements.js';
 import { TokenBucket } from './rate-limiter.js';
 import { resolveRetryPolicy, retry, sleep, type RetryPolicy } from '../retry.js';
-import { CLERK_API_VERSION, type ClerkErrorBody, type ClerkUser } from '../model/clerk-types.js';
+import { CLERK_API_VERSION, isPlainObject, type ClerkErrorBody, type UncheckedUser } from '../model/clerk-types.js';
 
 /** HTTP methods the Backend API uses. */
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -49,9 +49,9 @@ export interface ClerkResponse<T> {
   text: string;
 }
 
-/** A user of a page with its JSON text as Clerk sent it. */
+/** A user of a page (an object, its fields not checked: validation does that) with its JSON text as Clerk sent it. */
 export interface UserWithText {
-  user: ClerkUser;
+  user: UncheckedUser;
   /** The user's text as Clerk sent it, where asked for (see {@link UserText}). */
   text?: string;
 }
@@ -351,9 +351,10 @@ export class ClerkClient {
 
   /**
    * `GET /v1/users`: one page of users (a bare JSON array, per Clerk's spec). Throws `CLERK_BAD_RESPONSE` when the
-   * body is not an array of objects.
+   * body is not an array of objects. That is all it checks: the users are {@link UncheckedUser}s, for validation
+   * (src/transform/validate-user.ts) to make ClerkUsers of.
    */
-  async listUsers(query: Query = {}, signal?: AbortSignal): Promise<ClerkUser[]> {
+  async listUsers(query: Query = {}, signal?: AbortSignal): Promise<UncheckedUser[]> {
     return (await this.userPage(query, signal)).users;
   }
 
@@ -378,7 +379,7 @@ export class ClerkClient {
     });
   }
 
-  private async userPage(query: Query, signal: AbortSignal | undefined): Promise<{ users: ClerkUser[]; text: string }> {
+  private async userPage(query: Query, signal: AbortSignal | undefined): Promise<{ users: UncheckedUser[]; text: string }> {
     const { data, text } = await this.request<unknown>('GET', '/v1/users', { query, signal });
     if (!Array.isArray(data)) {
       throw new EtlError(
@@ -386,11 +387,14 @@ export class ClerkClient {
         `GET /v1/users returned ${describeJson(data)}; expected a JSON array of users. Check that CLERK_API_URL points at the Clerk Backend API (e.g. https://api.clerk.com).`,
       );
     }
-    const bad = data.findIndex((u) => typeof u !== 'object' || u === null || Array.isArray(u));
-    if (bad >= 0) {
-      throw new EtlError('CLERK_BAD_RESPONSE', `GET /v1/users returned an array whose element ${bad} is ${describeJson(data[bad])}; expected user objects.`);
+    const users: UncheckedUser[] = [];
+    for (const u of data as unknown[]) {
+      if (!isPlainObject(u)) {
+        throw new EtlError('CLERK_BAD_RESPONSE', `GET /v1/users returned an array whose element ${users.length} is ${describeJson(u)}; expected user objects.`);
+      }
+      users.push(u);
     }
-    return { users: data as ClerkUser[], text };
+    return { users, text };
   }
 
   /** `GET /v1/users/count` with the same filters as {@link listUsers} → `total_count`. */
@@ -406,14 +410,17 @@ export class ClerkClient {
     return total;
   }
 
-  /** `GET /v1/users/{id}`. A missing user is `CLERK_HTTP` with status 404 (`resource_not_found`). */
-  async getUser(id: string, signal?: AbortSignal): Promise<ClerkUser> {
+  /**
+   * `GET /v1/users/{id}`: the user object, its fields unchecked (as {@link listUsers}). A missing user is
+   * `CLERK_HTTP` with status 404 (`resource_not_found`).
+   */
+  async getUser(id: string, signal?: AbortSignal): Promise<UncheckedUser> {
     const path = `/v1/users/${encodeURIComponent(id)}`;
     const { data } = await this.request<unknown>('GET', path, { signal });
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    if (!isPlainObject(data)) {
       throw new EtlError('CLERK_BAD_RESPONSE', `GET ${path} returned ${describeJson(data)}; expected a user object.`);
     }
-    return data as ClerkUser;
+    return data;
   }
 
   /** One attempt: send, read the whole body, classify. Throws only for the caller's abort. */

@@ -14,4 +14,4 @@ export type { RateLimit, TokenBucketOptions } from './rate-limiter.js';
 export { DEFAULT_RETRY_POLICY, computeRetryDelay, parseRetryAfter, resolveRetryPolicy, sleep } from '../retry.js';
 export type { RetryPolicy } from '../retry.js';
 export { CLERK_API_VERSION } from '../model/clerk-types.js';
-export type { ClerkErrorBody, ClerkUser } from '../model/clerk-types.js';
+export type { ClerkErrorBody, ClerkUser, UncheckedUser } from '../model/clerk-types.js';

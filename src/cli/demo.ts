@@ -59,7 +59,7 @@ export function demoCommand(setExit: (code: number) => void): Command {
       const emulator = await startEmulator({ users: flags.users, seed: flags.seed, rateLimit: 'off' });
       try {
         process.stdout.write(`Emulator listening on ${emulator.url}; exporting to ${flags.to} as parquet, csv, ndjson and raw…\n`);
-        const { result: r } = await executeExport(
+        const outcome = await executeExport(
           {
             to: flags.to,
             formats: ['parquet', 'csv', 'ndjson', 'raw'],
@@ -73,7 +73,9 @@ export function demoCommand(setExit: (code: number) => void): Command {
           log,
           signals.signal,
         );
-        const result = r!;
+        // The demo runs a full export: it publishes or throws.
+        if (outcome.status !== 'published') throw new EtlError('INTERNAL', `the demo export ended as ${outcome.status}, not published`);
+        const result = outcome.result;
         process.stdout.write(summaryText(result, flags.to) + '\n');
         process.stdout.write(
           `\nTry: duckdb -c "SELECT count(*) FROM '${flags.to}/users/*/*.parquet'"  ·  head ${flags.to}/csv/user_email_addresses/dt=*/*.csv\n`,

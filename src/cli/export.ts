@@ -8,7 +8,7 @@ import { EtlError, redactSecrets } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type FileFormat } from '../extract/file-source.js';
 import { FORMATS, PARQUET_CODECS, type FormatName, type ParquetCodec } from '../load/formats.js';
-import { type ExportResult } from '../pipeline/export-run.js';
+import { type ExportPublished } from '../pipeline/export-run.js';
 import { COLUMN_ACTIONS, PII_PRESETS, type ColumnAction, type PiiPolicySpec, type PiiPreset } from '../transform/pii-policy.js';
 import { ALL_TABLES } from '../model/schema.js';
 import { abortOnSignals, documentDefault, HELP_WITH_DEFAULTS, listOption, loggerFromFlags, logOptions, nonNegativeInt, positiveInt, type LogFlags } from './common.js';
@@ -71,7 +71,7 @@ function s3OptionsFromFlags(flags: ExportFlags): S3Options {
 }
 
 /** The end-of-run summary, for people. */
-export function summaryText(result: ExportResult, root: string): string {
+export function summaryText(result: ExportPublished, root: string): string {
   const m = result.manifest;
   const secs = result.durationMs / 1000;
   const lines = [
@@ -315,8 +315,8 @@ export async function runExportCommand(settings: ExportSettings, log: Logger, su
       process.stdout.write(`Nothing to do: no user changed since ${outcome.stateBefore?.watermark_iso ?? 'the last run'} (minus the overlap). No files written; the watermark moved to ${outcome.stateAfter?.watermark_iso}.\n`);
       code = EXIT.NOTHING_TO_DO;
     } else {
-      process.stdout.write(redactSecrets(summaryText(outcome.result!, settings.to)) + '\n');
-      const m = outcome.result!.manifest;
+      process.stdout.write(redactSecrets(summaryText(outcome.result, settings.to)) + '\n');
+      const m = outcome.result.manifest;
       code = m.counts.rejected > 0 ? EXIT.REJECTED : m.schema_contract === 'freeze' && m.drift.length > 0 ? EXIT.WARNINGS : EXIT.OK;
       if (code === EXIT.WARNINGS) process.stdout.write(`Schema drift under --schema-contract freeze: ${m.drift.map((d) => `${d.field} (${d.users} users)`).join(', ')}; kept in _extra.\n`);
     }
@@ -335,7 +335,9 @@ export async function runExportCommand(settings: ExportSettings, log: Logger, su
 
 /** Returns false (after logging why) when the file could not be written. */
 function writeSummaryFile(file: string, settings: ExportSettings, outcome: ExportOutcome | undefined, failure: unknown, exitCode: number, started: number, log: Logger): boolean {
-  const m = outcome?.result?.manifest;
+  const published = outcome?.status === 'published' ? outcome.result : undefined;
+  const m = published?.manifest;
+  const stateAfter = outcome?.stateAfter;
   const stats = outcome?.client?.stats;
   const summary = {
     status: failure ? 'failed' : outcome?.status,
@@ -350,16 +352,16 @@ function writeSummaryFile(file: string, settings: ExportSettings, outcome: Expor
     duration_ms: Date.now() - started,
     destination: settings.to,
     formats: settings.formats,
-    counts: m?.counts ?? (outcome?.result?.nothingToDo ? { read: 0, written: 0, rejected: 0 } : undefined),
+    counts: m?.counts ?? (outcome?.status === 'nothing_to_do' ? { read: 0, written: 0, rejected: 0 } : undefined),
     rejected: m?.counts.rejected,
     deleted: m?.counts.deleted,
     clerk: stats ? clerkStatsReport(stats) : undefined,
-    manifest: m ? `${settings.to}/${outcome!.result!.manifestPath}` : undefined,
+    manifest: published ? `${settings.to}/${published.manifestPath}` : undefined,
     files: m?.files.map((f) => ({ table: f.table, format: f.format, path: f.path, rows: f.rows, bytes: f.bytes })),
     state: settings.state,
     state_before: outcome?.stateBefore ? { watermark: outcome.stateBefore.watermark_iso, last_run_id: outcome.stateBefore.last_run_id, ids: outcome.stateBefore.ids?.count } : null,
-    state_after: outcome?.stateAfter ? { watermark: outcome.stateAfter.watermark_iso, last_run_id: outcome.stateAfter.last_run_id, ids: outcome.stateAfter.ids?.count } : null,
-    plan: outcome?.plan,
+    state_after: stateAfter ? { watermark: stateAfter.watermark_iso, last_run_id: stateAfter.last_run_id, ids: stateAfter.ids?.count } : null,
+    plan: outcome?.status === 'planned' ? outcome.plan : undefined,
   };
   try {
     makeDirsSync(path.dirname(path.resolve(file)));

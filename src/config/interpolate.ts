@@ -74,7 +74,9 @@ export function substitute(raw: string, env: Record<string, string | undefined>,
       i = close < 0 ? raw.length : close + 1;
       continue;
     }
-    const [, name, fallback] = m as unknown as [string, string, string | undefined];
+    // Group 1 always takes part in a match; group 2 (the default) only when `:-` is written.
+    const name = m[1];
+    const fallback: string | undefined = m[2];
     const value = env[name];
     if (fallback !== undefined && (value === undefined || value === '')) {
       out += fallback;

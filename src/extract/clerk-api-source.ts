@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import type { ClerkClient, UserText } from '../clerk/client.js';
+import { EtlError } from '../errors.js';
 import { AsyncQueue } from './async-queue.js';
 import type { Source } from './source.js';
 import type { RunContext, SourceRecord } from '../model/records.js';
@@ -69,7 +70,12 @@ export class ClerkApiSource implements Source {
     const total = await this.total(ctx);
     const first = total === 0 ? [] : await client.listUsers({ order_by: '+created_at', limit: 1, created_at_before: snapshotAt }, ctx.signal);
     if (total !== 0) this.pages++;
-    const windows = first.length ? splitWindows(first[0]!.created_at, snapshotAt, total, this.concurrency, this.pageSize) : [];
+    const start = first[0]?.created_at;
+    if (first.length && typeof start !== 'number') {
+      // The windows start at the oldest user's created_at: without it the run could not place a single window.
+      throw new EtlError('CLERK_BAD_RESPONSE', `GET /v1/users?order_by=+created_at&limit=1 returned a user whose created_at is ${start === undefined ? 'absent' : JSON.stringify(start)}, not a number; the export cannot split the users into created_at windows. Nothing was published.`);
+    }
+    const windows = typeof start === 'number' ? splitWindows(start, snapshotAt, total, this.concurrency, this.pageSize) : [];
     ctx.log.debug('planned windows', { windows: windows.length, total });
 
     const controller = new AbortController();

@@ -47,7 +47,7 @@ export class ClerkCsvSource implements Source {
       wake = undefined;
       w?.();
     };
-    Papa.parse<Record<string, string>>(stream as unknown as File, {
+    Papa.parse<Record<string, string>>(stream, {
       header: true,
       comments: '#',
       skipEmptyLines: 'greedy',

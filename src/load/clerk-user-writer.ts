@@ -1,9 +1,9 @@
 import type { ClerkClient } from '../clerk/client.js';
-import type { ClerkUser } from '../model/clerk-types.js';
-import { isEtlError, type EtlError } from '../errors.js';
+import { EtlError, isEtlError } from '../errors.js';
+import { isPlainObject } from '../model/clerk-types.js';
 import type { Logger } from '../log.js';
 import { toUpdateBody } from '../transform/import-user.js';
-import { findThisRecord, type RecordLookup } from './import-identity.js';
+import { findThisRecord, type FoundUser, type RecordLookup } from './import-identity.js';
 
 /**
  * Which source record a Clerk user already belongs to, as the import's journal says. The writer asks
@@ -52,9 +52,9 @@ export class ClerkUserWriter {
   /** Create the user; an ambiguous failure is looked up, and sent again only when it did not happen. */
   async create(body: Record<string, unknown>, sourceId: string): Promise<CreateOutcome> {
     const policy = this.client.retryPolicy;
-    let found: ClerkUser | undefined;
+    let found: FoundUser | undefined;
     try {
-      const res = await this.client.request<ClerkUser>('POST', '/v1/users', {
+      const res = await this.client.request<unknown>('POST', '/v1/users', {
         body,
         signal: this.signal,
         // The create may have happened: the client sends it again only when this says it did not.
@@ -65,7 +65,9 @@ export class ClerkUserWriter {
           return 'not-applied';
         },
       });
-      return { kind: 'created', clerkId: res.data.id, recovered: false };
+      const id = isPlainObject(res.data) ? res.data.id : undefined;
+      if (typeof id !== 'string') throw new EtlError('CLERK_BAD_RESPONSE', `POST /v1/users answered 2xx without a user id (source record ${sourceId}); the user may exist: re-run to look it up.`);
+      return { kind: 'created', clerkId: id, recovered: false };
     } catch (err) {
       if (found) return { kind: 'created', clerkId: found.id, recovered: true };
       if (this.signal.aborted) throw err;

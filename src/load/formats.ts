@@ -1,6 +1,6 @@
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import { writeFlatColumn, type Compressor, type FlatColumn } from './parquet-pages.js';
+import { ParquetFile, type ParquetCompressors, type ParquetSchemaElement } from './parquet-adapter.js';
+import { writeFlatColumn, type ChunkCodec, type Compressor, type FlatColumn } from './parquet-pages.js';
 import type { Row } from '../model/records.js';
 import type { Column, ColumnType, TableSchema } from '../model/schema.js';
 import type { OutputFile, WrittenFile } from './destination.js';
@@ -42,8 +42,8 @@ export interface ParquetOptions {
 export const PARQUET_CODECS = ['snappy', 'gzip', 'brotli', 'uncompressed'] as const;
 export type ParquetCodec = (typeof PARQUET_CODECS)[number];
 
-const PARQUET_CODEC_NAMES: Record<ParquetCodec, string> = { snappy: 'SNAPPY', gzip: 'GZIP', brotli: 'BROTLI', uncompressed: 'UNCOMPRESSED' };
-const PARQUET_COMPRESSORS = {
+const PARQUET_CODEC_NAMES: Record<ParquetCodec, ChunkCodec> = { snappy: 'SNAPPY', gzip: 'GZIP', brotli: 'BROTLI', uncompressed: 'UNCOMPRESSED' };
+const PARQUET_COMPRESSORS: ParquetCompressors = {
   GZIP: (input: Uint8Array): Uint8Array => gzipSync(input),
   BROTLI: (input: Uint8Array): Uint8Array => brotliCompressSync(input, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5 } }),
 };
@@ -211,7 +211,7 @@ class NdjsonTableWriter implements TableFileWriter {
 }
 
 /** The Parquet schema element of a column. */
-export function parquetElement(c: Column): Record<string, unknown> {
+export function parquetElement(c: Column): ParquetSchemaElement {
   const repetition_type = c.nullable ? 'OPTIONAL' : 'REQUIRED';
   switch (c.type) {
     case 'string':
@@ -243,42 +243,18 @@ export function wantsStatistics(c: Column): boolean {
 }
 
 /**
- * A hyparquet-writer Writer that hands its bytes to an OutputFile after every row group, so a file
- * is never held whole in memory: at most one encoded row group is buffered.
- */
-class StreamingByteWriter extends ByteWriter {
-  constructor(private readonly file: OutputFile) {
-    super(1 << 20);
-  }
-  private drainBuffer(): Promise<void> {
-    if (this.index === 0) return Promise.resolve();
-    // Copy: the buffer is reused for the next row group while the stream may still hold the chunk.
-    const chunk = new Uint8Array(this.buffer.slice(0, this.index));
-    this.index = 0;
-    return this.file.write(chunk);
-  }
-  flush(): Promise<void> {
-    return this.drainBuffer();
-  }
-  override finish(): Promise<void> {
-    return this.drainBuffer();
-  }
-}
-
-/**
  * Typed, snappy-compressed Parquet, written one row group at a time. Column chunks are encoded by
- * parquet-pages.ts (the hot path); hyparquet-writer's ParquetWriter frames the file (magic,
- * footer metadata) and lends its snappy.
+ * parquet-pages.ts (the hot path); parquet-adapter.ts frames the file (magic, footer metadata)
+ * with hyparquet-writer, which lends its snappy.
  */
 class ParquetTableWriter implements TableFileWriter {
   rows = 0;
-  private readonly writer: ParquetWriter;
-  private readonly bytes: StreamingByteWriter;
+  private readonly parquet: ParquetFile;
   private columns: unknown[][];
   private buffered = 0;
   bufferedBytes = 0;
   private readonly flat: FlatColumn[];
-  private readonly codecName: string;
+  private readonly codecName: ChunkCodec;
   private readonly compress: Compressor | undefined;
   /** Indexes of string and JSON columns: the ones whose size varies. */
   private readonly textColumns: number[];
@@ -290,17 +266,10 @@ class ParquetTableWriter implements TableFileWriter {
     private readonly rowGroupBytes: number,
     codec: ParquetCodec,
   ) {
-    this.bytes = new StreamingByteWriter(file);
-    const schema = [{ name: 'root', num_children: table.columns.length }, ...table.columns.map(parquetElement)];
+    const schema: ParquetSchemaElement[] = [{ name: 'root', num_children: table.columns.length }, ...table.columns.map(parquetElement)];
     this.codecName = PARQUET_CODEC_NAMES[codec];
-    this.writer = new ParquetWriter({
-      writer: this.bytes,
-      schema: schema as never,
-      codec: this.codecName as never,
-      compressors: PARQUET_COMPRESSORS as never,
-      createdBy: 'clerk-etl',
-    });
-    this.compress = codec === 'uncompressed' ? undefined : (this.writer.compressors as Record<string, Compressor>)[this.codecName];
+    this.parquet = new ParquetFile((chunk) => file.write(chunk), { schema, codec: this.codecName, compressors: PARQUET_COMPRESSORS, createdBy: 'clerk-etl' });
+    this.compress = this.parquet.compressor(this.codecName);
     this.columns = table.columns.map(() => []);
     this.flat = table.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable, statistics: wantsStatistics(c) }));
     this.textColumns = table.columns.flatMap((c, i) => (c.type === 'string' || c.type === 'json' ? [i] : []));
@@ -336,18 +305,15 @@ class ParquetTableWriter implements TableFileWriter {
     this.columns = this.table.columns.map(() => []);
     this.buffered = 0;
     this.bufferedBytes = 0;
-    const start = this.bytes.offset;
-    const columns = this.flat.map((c, i) => writeFlatColumn(this.bytes, c, data[i]!, this.codecName, this.compress));
-    let total = 0n;
-    for (const c of columns) total += c.meta_data.total_uncompressed_size;
-    this.writer.row_groups.push({ columns: columns as never, total_byte_size: total, num_rows: BigInt(size), total_compressed_size: BigInt(this.bytes.offset - start) });
-    this.writer.num_rows += BigInt(size);
-    await this.bytes.flush();
+    const out = this.parquet.out;
+    const start = out.offset;
+    const columns = this.flat.map((c, i) => writeFlatColumn(out, c, data[i]!, this.codecName, this.compress));
+    await this.parquet.addRowGroup(columns, size, start);
   }
 
   async finish(): Promise<WrittenFile> {
     await this.flushGroup();
-    await this.writer.finish();
+    await this.parquet.finish();
     return this.file.close();
   }
 }

@@ -1,11 +1,11 @@
 import type { ClerkClient } from '../clerk/client.js';
 import { normalizeIdentifier, type IdentifierKind } from '../clerk/identifiers.js';
-import type { ClerkUser } from '../model/clerk-types.js';
+import { isPlainObject, type UncheckedUser } from '../model/clerk-types.js';
+import { EtlError } from '../errors.js';
 import type { Source } from '../extract/source.js';
 import type { RunContext, SourceRecord } from '../model/records.js';
 import { IdSet } from '../model/id-set.js';
 import { mapSourceRecord, toCreateBody, type ExternalIdMode } from '../transform/import-user.js';
-import { isPlainObject } from '../transform/validate-user.js';
 
 /**
  * Who is who in an import: which records of the input would claim the same Clerk identifier (found
@@ -44,7 +44,7 @@ export function identifierKeys(body: Record<string, unknown>): IdentifierKey[] {
 }
 
 /** The unique identifiers a Clerk user holds, normalised (same form as {@link identifierKeys}). */
-export function userIdentifierKeys(u: ClerkUser): IdentifierKey[] {
+export function userIdentifierKeys(u: UncheckedUser): IdentifierKey[] {
   const items = (arr: unknown, key: string): string[] =>
     Array.isArray(arr) ? arr.map((x) => (isPlainObject(x) ? x[key] : undefined)).filter((x): x is string => typeof x === 'string') : [];
   return identifierKeys({
@@ -64,7 +64,7 @@ const keyText = (k: IdentifierKey): string => `${k.kind}\u0000${k.value}`;
  * identifier of the body; without an external_id to tell people apart, its identifiers must also be
  * exactly the body's (a user with more is someone who merely shares one).
  */
-export function notSameRecord(existing: ClerkUser, body: Record<string, unknown>): string | null {
+export function notSameRecord(existing: UncheckedUser, body: Record<string, unknown>): string | null {
   const wanted = typeof body.external_id === 'string' && body.external_id !== '' ? body.external_id : null;
   const has = typeof existing.external_id === 'string' && existing.external_id !== '' ? existing.external_id : null;
   if (wanted !== has) return `its external_id is ${JSON.stringify(has)}, this record's is ${JSON.stringify(wanted)}`;
@@ -81,11 +81,20 @@ export function notSameRecord(existing: ClerkUser, body: Record<string, unknown>
   return null;
 }
 
+/** A user as Clerk's user list gave it, unchecked but for its id (what the import maps a record to). */
+export interface FoundUser extends UncheckedUser {
+  id: string;
+}
+
+function hasId(u: UncheckedUser): u is FoundUser {
+  return typeof u.id === 'string';
+}
+
 /** What a lookup found for a record: the user that provably is it, or the one holding the identifier and why it is not. */
 export interface RecordLookup {
-  same?: ClerkUser;
+  same?: FoundUser;
   /** A user that holds this record's external_id or the identifier in question, but is not this record. */
-  other?: ClerkUser;
+  other?: FoundUser;
   /** Why `other` is not this record. */
   why?: string;
 }
@@ -103,7 +112,12 @@ export async function findThisRecord(client: ClerkClient, body: Record<string, u
   const first = named ?? keys.find((k) => k.kind !== 'external_id');
   // `+` marks an external_id to include: an id that itself starts with `-` would otherwise be read as an exclusion.
   const query = (k: IdentifierKey): Record<string, string[]> => ({ [k.kind]: [k.kind === 'external_id' ? '+' + k.value : k.value] });
-  const lookup = async (k: IdentifierKey): Promise<ClerkUser | undefined> => (await client.listUsers({ ...query(k), limit: 2 }, signal))[0];
+  const lookup = async (k: IdentifierKey): Promise<FoundUser | undefined> => {
+    const u = (await client.listUsers({ ...query(k), limit: 2 }, signal))[0];
+    if (u === undefined || hasId(u)) return u;
+    // The import would map the record to this user's id: one without an id cannot be matched.
+    throw new EtlError('CLERK_BAD_RESPONSE', `GET /v1/users (lookup by ${k.kind}) returned a user without a string id; expected Clerk users.`);
+  };
   let candidate = ext ? await lookup(ext) : first ? await lookup(first) : undefined;
   if (candidate) {
     const why = notSameRecord(candidate, body);

@@ -3,8 +3,8 @@
  * PLAIN values (strings UTF-8-encoded in place, no per-value allocation), RLE/bit-packed
  * definition levels, DATA_PAGE_V2 pages of about 1 MiB, thrift page headers. hyparquet-writer's
  * general encoder allocates per value (a TextEncoder array per string, a BigInt per int64, copies
- * per page); this is the tool's hot path. The file frame (magic, footer metadata) is still
- * hyparquet-writer's ParquetWriter, which takes the chunks' metadata as it would its own.
+ * per page); this is the tool's hot path. The file frame (magic, footer metadata) is written by
+ * parquet-adapter.ts (hyparquet-writer), which takes the chunks' metadata as it would its own.
  */
 import type { ColumnType } from '../model/schema.js';
 
@@ -25,18 +25,21 @@ export interface ChunkWriter {
 
 export type Compressor = (input: Uint8Array) => Uint8Array;
 
-/** Column chunk metadata in the shape hyparquet-writer's footer writer takes. */
+/** The codecs a chunk is written with (names as in Parquet's thrift CompressionCodec). */
+export type ChunkCodec = 'UNCOMPRESSED' | 'SNAPPY' | 'GZIP' | 'BROTLI';
+
+/** Column chunk metadata in the shape hyparquet-writer's footer writer takes (parquet-adapter.ts's ParquetColumnChunk). */
 export interface ChunkMeta {
   meta_data: {
     type: 'BYTE_ARRAY' | 'INT64' | 'BOOLEAN';
-    encodings: string[];
+    encodings: Array<'PLAIN' | 'RLE'>;
     path_in_schema: string[];
-    codec: string;
+    codec: ChunkCodec;
     num_values: bigint;
     total_compressed_size: bigint;
     total_uncompressed_size: bigint;
     data_page_offset: bigint;
-    statistics?: { null_count: bigint; min_value?: unknown; max_value?: unknown };
+    statistics?: { null_count: bigint; min_value?: string | number | boolean; max_value?: string | number | boolean };
   };
   file_offset: bigint;
 }
@@ -86,13 +89,13 @@ const levels = new Bytes();
 const header = new Bytes();
 
 /** Encode `data` (one row group of one column) and append it to `writer`. */
-export function writeFlatColumn(writer: ChunkWriter, column: FlatColumn, data: readonly unknown[], codec: string, compress: Compressor | undefined): ChunkMeta {
+export function writeFlatColumn(writer: ChunkWriter, column: FlatColumn, data: readonly unknown[], codec: ChunkCodec, compress: Compressor | undefined): ChunkMeta {
   const physical = column.type === 'boolean' ? 'BOOLEAN' : column.type === 'int64' || column.type === 'timestamp' ? 'INT64' : 'BYTE_ARRAY';
   const start = writer.offset;
   let uncompressed = 0;
   let nulls = 0;
-  let min: unknown;
-  let max: unknown;
+  let min: string | number | boolean | undefined;
+  let max: string | number | boolean | undefined;
   let minBytes: Buffer | undefined;
   let maxBytes: Buffer | undefined;
   const n = data.length;
@@ -163,8 +166,10 @@ export function writeFlatColumn(writer: ChunkWriter, column: FlatColumn, data: r
           bitCount = 0;
         }
         if (column.statistics) {
-          if (min === undefined || (min === true && v === false)) min = v;
-          if (max === undefined || (max === false && v === true)) max = v;
+          // The value written is its bit: `v === true`.
+          const b = v === true;
+          if (min === undefined || (min === true && !b)) min = b;
+          if (max === undefined || (max === false && b)) max = b;
         }
         // A page of booleans is never near PAGE_BYTES; bound it by rows instead.
         if (i - first >= PAGE_BYTES) {

@@ -11,6 +11,18 @@ export interface ClerkUser {
   [field: string]: unknown;
 }
 
+/**
+ * A record whose shape nobody has checked yet: a JSON object as Clerk's API or an input file gave
+ * it. Only its being an object is known. Validation (src/transform/validate-user.ts, `isValidUser`)
+ * is where it becomes a {@link ClerkUser}; until then every field is `unknown` and is checked where read.
+ */
+export type UncheckedUser = Record<string, unknown>;
+
+/** A JSON object (not null, not an array): the one check every record gets before it is an {@link UncheckedUser}. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** Clerk's error body (`ClerkErrors` schema). */
 export interface ClerkErrorBody {
   errors: Array<{ message: string; long_message: string; code: string; meta?: Record<string, unknown> }>;

@@ -101,7 +101,7 @@ export interface ExportOptions {
    * (default: every id this run read, which is right for a full run).
    */
   deletions?: { previous: ReadonlySet<string>; current?: () => Promise<ReadonlySet<string>> };
-  /** When the run read no user and found no deletion: publish nothing and report `nothingToDo`. */
+  /** When the run read no user and found no deletion: publish nothing and resolve with status `nothing_to_do`. */
   skipWhenEmpty?: boolean;
   /**
    * Publish even when a source that requires users (a file: `Source.requiresUsers`) gave no valid
@@ -129,13 +129,9 @@ export interface ExportOptions {
 
 export type { SchemaContract };
 
-export interface ExportResult {
-  /** Undefined when `nothingToDo`. */
-  manifest: Manifest;
-  manifestPath: string;
+/** What every finished run reports, whether it published or had nothing to do. */
+interface ExportRunIds {
   durationMs: number;
-  /** The run had nothing to write (incremental with no changes): no files, no manifest. */
-  nothingToDo?: boolean;
   /** Every id the run read (full runs: the baseline for the next deletion check). */
   seenIds: ReadonlySet<string>;
   /** Ids a deletion sweep found to exist now (incremental + deletions), if one ran. */
@@ -143,6 +139,25 @@ export interface ExportResult {
   /** (id, updated_at) of written users updated at or after `recentSince`. */
   recent: Array<[string, number]>;
 }
+
+/** A run that published its files and, last, its manifest. */
+export interface ExportPublished extends ExportRunIds {
+  status: 'published';
+  manifest: Manifest;
+  /** Where the manifest is, relative to the destination. */
+  manifestPath: string;
+}
+
+/** A run that had nothing to write (`skipWhenEmpty`: incremental with no change): no files, no manifest. */
+export interface ExportNothingToDo extends ExportRunIds {
+  status: 'nothing_to_do';
+}
+
+/**
+ * What {@link runExport} resolves with. A failed run has no result: runExport rejects (an EtlError,
+ * or the abort reason) after discarding everything it staged, so nothing of it was published.
+ */
+export type ExportResult = ExportPublished | ExportNothingToDo;
 
 function clip(s: string, n: number): string {
   return s.length > n ? s.slice(0, n) + '…' : s;
@@ -253,7 +268,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       await pool?.close();
       await destination.discard();
       log.info('nothing to do: no user changed since the last run');
-      return { manifest: undefined as unknown as Manifest, manifestPath: '', durationMs: Date.now() - startedAt, nothingToDo: true, seenIds: seen, currentIds, recent };
+      return { status: 'nothing_to_do', durationMs: Date.now() - startedAt, seenIds: seen, currentIds, recent };
     }
     if (source.requiresUsers && counts.written === 0 && !options.allowEmpty) throw noUsers(source, counts, firstReject);
     for (const [field, users] of drift) log.warn('schema drift: a field the schema does not know (kept in _extra)', { field, users, contract });
@@ -297,7 +312,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
     const manifestPath = `_manifests/${runId}.json`;
     signal.throwIfAborted();
     await destination.writeSmallFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
-    return { manifest, manifestPath, durationMs: finishedAt - startedAt, seenIds: seen, currentIds, recent };
+    return { status: 'published', manifest, manifestPath, durationMs: finishedAt - startedAt, seenIds: seen, currentIds, recent };
   } catch (err) {
     await pool?.close();
     await destination.discard().catch((e: unknown) => log.error('could not remove the partial output', { error: String(e) }));

@@ -8,7 +8,7 @@ import type { Source } from '../extract/source.js';
 import { openDestination } from '../load/open-destination.js';
 import { assertSupportedLocation } from '../location.js';
 import { type FormatName, type ParquetCodec } from '../load/formats.js';
-import { runExport, type ExportResult, type SchemaContract } from './export-run.js';
+import { runExport, type ExportNothingToDo, type ExportPublished, type ExportResult, type SchemaContract } from './export-run.js';
 import { newRunId } from './run-id.js';
 import { assertPolicyAllowsFormats, CompiledPolicy, type PiiPolicySpec } from '../transform/pii-policy.js';
 import { ClerkIncrementalSource } from '../extract/clerk-incremental-source.js';
@@ -66,21 +66,30 @@ export interface ExportSettings {
 }
 
 
-/** What an export did, for the summary file and the exit code. */
-export interface ExportOutcome {
-  result?: ExportResult;
+/** What every export outcome tells, for the summary file and the exit code. */
+interface ExportOutcomeBase {
   client?: ClerkClient;
-  /** `published`, `nothing_to_do` (incremental, no change), or `planned` (dry run). */
-  status: 'published' | 'nothing_to_do' | 'planned';
   runId: string;
   mode: 'full' | 'incremental';
   /** Why the mode differs from the one asked for (first incremental run without a state). */
   modeNote?: string;
   window?: { from: number; to: number };
-  stateBefore?: RunState | null;
+  stateBefore: RunState | null;
+  /** The state this run saved (with `--state`; never for a dry run). */
   stateAfter?: RunState;
-  plan?: Record<string, unknown>;
 }
+
+/** A run that did run: its result, and the state it saved (with `--state`). */
+interface ExportRan<R extends ExportResult> extends ExportOutcomeBase {
+  status: R['status'];
+  result: R;
+}
+
+/**
+ * What an export did: `published`, `nothing_to_do` (incremental, no change), or `planned` (dry run:
+ * the plan, nothing written). A failed export has no outcome: executeExport rejects (an EtlError).
+ */
+export type ExportOutcome = ExportRan<ExportPublished> | ExportRan<ExportNothingToDo> | (ExportOutcomeBase & { status: 'planned'; plan: Record<string, unknown> });
 
 export const DEFAULT_OVERLAP_MINUTES = 10;
 
@@ -222,7 +231,8 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
       await stateStore.write(stateAfter, version);
       if (newIds && before?.ids && before.ids.file !== newIds.file) await stateStore.deleteIds(before.ids.file).catch(() => undefined);
     }
-    return { result, client, status: result.nothingToDo ? 'nothing_to_do' : 'published', runId, mode, modeNote, window, stateBefore: before, stateAfter };
+    const ran = { client, runId, mode, modeNote, window, stateBefore: before, stateAfter };
+    return result.status === 'published' ? { ...ran, status: result.status, result } : { ...ran, status: result.status, result };
   } finally {
     if (locked) await stateStore!.releaseLock().catch((err: unknown) => log.warn('could not release the lock', { error: (err as Error).message }));
   }

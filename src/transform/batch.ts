@@ -1,9 +1,8 @@
 import type { RejectedRecord } from '../model/records.js';
-import type { ClerkUser } from '../model/clerk-types.js';
 import type { SourceRecord } from '../model/records.js';
 import { emptyRows, flattenUser, unknownFieldPaths, type FlattenContext } from './flatten-user.js';
 import { type RowsByTable } from '../model/records.js';
-import { describeProblems, validateUser } from './validate-user.js';
+import { describeProblems, findProblems, isValidUser } from './validate-user.js';
 import { Gate } from './id-gate.js';
 import { mayLoseNumbers } from '../clerk/json-elements.js';
 import { parseExact } from './exact-json.js';
@@ -69,15 +68,17 @@ export function transformBatch(batch: readonly SourceRecord[], ids: ReadonlyArra
       continue;
     }
     for (let i = 0; i < rowLists.length; i++) sizes[i] = rowLists[i]!.length;
+    let updated: number;
     try {
-      const raw = wantRaw ? (rec.text ?? JSON.stringify(rec.value)) : undefined;
-      const problems = validateUser(rec.value);
-      if (problems.length) {
+      const value = rec.value;
+      const raw = wantRaw ? (rec.text ?? JSON.stringify(value)) : undefined;
+      // Here the record becomes a ClerkUser, or a reject naming its problems.
+      if (!isValidUser(value)) {
         if (raw !== undefined) rawLines.push(raw);
-        rejected.push(rejectRecord(rec, id, problems));
+        rejected.push(rejectRecord(rec, id, findProblems(value)));
         continue;
       }
-      const unknown = unknownFieldPaths(rec.value as Record<string, unknown>);
+      const unknown = unknownFieldPaths(value);
       if (unknown.length) {
         result.drifted++;
         for (const f of unknown) drift.set(f, (drift.get(f) ?? 0) + 1);
@@ -89,9 +90,16 @@ export function transformBatch(batch: readonly SourceRecord[], ids: ReadonlyArra
       }
       // Validated on the JSON.parse value; when the text holds a number JSON.parse changes, the tables
       // are written from a second, exact parse that keeps that number's text (exact-json.ts).
+      // It is the same text, so it passes the same check; checked all the same, as the rows are made of it (rare: few records hold such a number).
       const exact = rec.text !== undefined && mayLoseNumbers(rec.text) ? parseExact(rec.text) : undefined;
-      flattenUser((exact ?? rec.value) as ClerkUser, options.flat, rows, unknown.length > 0, exact !== undefined);
+      if (exact !== undefined && !isValidUser(exact)) {
+        if (raw !== undefined) rawLines.push(raw);
+        rejected.push(rejectRecord(rec, id, findProblems(exact)));
+        continue;
+      }
+      flattenUser(exact ?? value, options.flat, rows, unknown.length > 0, exact !== undefined);
       if (raw !== undefined) rawLines.push(raw);
+      updated = value.updated_at;
     } catch (err) {
       // A record that cannot be flattened or serialised (metadata nested thousands of levels deep
       // overflows JSON.stringify): undo its partial rows and reject it, naming why.
@@ -100,7 +108,6 @@ export function transformBatch(batch: readonly SourceRecord[], ids: ReadonlyArra
       continue;
     }
     result.written++;
-    const updated = (rec.value as ClerkUser).updated_at;
     if (recentSince !== undefined && id !== null && updated >= recentSince) result.recent.push([id, updated]);
   }
   if (policy) for (const [table, r] of rows) if (r.length) rows.set(table, policy.apply(table, r));

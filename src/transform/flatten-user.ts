@@ -107,7 +107,7 @@ function hasExtras(rec: Record<string, unknown>, plan: EntityPlan): boolean {
   return false;
 }
 
-const NO_PATHS: string[] = Object.freeze([]) as unknown as string[];
+const NO_PATHS: readonly string[] = Object.freeze([]);
 
 function userHasExtras(user: Record<string, unknown>): boolean {
   if (hasExtras(user, USER_PLAN)) return true;
@@ -207,7 +207,7 @@ export function rowToObject(table: TableSchema, row: Row): Record<string, unknow
  * `birthday`, `scim.new_flag`, `email_addresses[].verification.channel`. They are kept in `_extra`;
  * this lists them for the manifest's drift report and the schema contract.
  */
-export function unknownFieldPaths(user: Record<string, unknown>): string[] {
+export function unknownFieldPaths(user: Record<string, unknown>): readonly string[] {
   // Almost every user has none: look without allocating first.
   if (!userHasExtras(user)) return NO_PATHS;
   const out: string[] = [];

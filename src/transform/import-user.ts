@@ -1,5 +1,5 @@
 import type { FieldProblem, SourceRecord } from '../model/records.js';
-import { isPlainObject } from './validate-user.js';
+import { isPlainObject } from '../model/clerk-types.js';
 
 /**
  * Password hashers Clerk documents: the 17 of the spec's `PasswordHasher` (bapi-openapi.yml) and the

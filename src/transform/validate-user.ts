@@ -1,3 +1,4 @@
+import { isPlainObject, type ClerkUser } from '../model/clerk-types.js';
 import type { FieldProblem } from '../model/records.js';
 import { USER, TABLES, type EntitySpec, type FieldSpec, type ObjectSpec } from '../model/schema.js';
 
@@ -13,8 +14,12 @@ export function validateUser(record: unknown, limit = 10): FieldProblem[] {
   return isValidUser(record) ? [] : findProblems(record, limit);
 }
 
-/** Whether validateUser would find no problem, without allocating (the export's hot path). */
-export function isValidUser(record: unknown): boolean {
+/**
+ * Whether validateUser would find no problem, without allocating (the export's hot path). This is
+ * where a record becomes a ClerkUser: the User structure requires `id` and `object` (strings) and
+ * `created_at` and `updated_at` (integers), as ClerkUser says.
+ */
+export function isValidUser(record: unknown): record is ClerkUser {
   if (!isPlainObject(record) || !entityOk(record, USER)) return false;
   for (const table of TABLES) {
     if (!table.sourceArray) continue;
@@ -138,10 +143,6 @@ const MAX_DATE_MS = 8.64e15;
 function expected(f: FieldSpec): string {
   const base = f.kind === 'integer' ? (f.type === 'timestamp' ? 'an integer (Unix ms within ±8.64e15)' : 'an integer') : f.kind === 'object' ? 'an object' : f.kind === 'array' ? 'an array' : `a ${f.kind}`;
   return f.nullable ? `${base} or null` : base;
-}
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function kindOf(v: unknown): string {

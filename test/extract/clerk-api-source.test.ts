@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClerkClient } from '../../src/clerk/client.js';
 import { TokenBucket } from '../../src/clerk/rate-limiter.js';
@@ -69,6 +71,23 @@ describe('ClerkApiSource window edges', () => {
     expect(ids).toHaveLength(303);
     expect(new Set(ids)).toEqual(new Set(emulator.store.all().map((u) => u.id)));
     expect(await source.total({ signal: new AbortController().signal, log: silentLogger, runId: 't' })).toBe(303);
+  });
+
+  it('a first user without a numeric created_at fails the read naming it: no window can start there, and no user is silently left out', async () => {
+    // Clerk's answers are unchecked records until validation; the windows need this one field first.
+    const server = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(req.url!.startsWith('/v1/users/count') ? '{"object":"total_count","total_count":2}' : '[{"id":"user_1","object":"user","created_at":"yesterday"}]');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const client = new ClerkClient({ apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, secretKey: 'sk_test_unchecked', limiter: new TokenBucket({ requests: 1000, windowMs: 1000 }) });
+      const err = await readAll(new ClerkApiSource({ client, snapshotAt: Date.now(), concurrency: 1 })).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'CLERK_BAD_RESPONSE' });
+      expect((err as Error).message).toMatch(/created_at is "yesterday", not a number/);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('splits the range into contiguous windows', () => {

@@ -8,7 +8,7 @@ import type { ClerkUser } from '../../src/model/clerk-types.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/server.js';
 import { createLogger } from '../../src/log.js';
-import type { ExportResult } from '../../src/pipeline/export-run.js';
+import type { ExportPublished } from '../../src/pipeline/export-run.js';
 import { readCsv, readNdjson, readParquet } from '../helpers/read-back.js';
 import { escapeFormula } from '../../src/load/formats.js';
 
@@ -16,7 +16,7 @@ const USERS = 2000;
 const SEED = 7;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-it-'));
 let emulator: RunningEmulator;
-let result: ExportResult;
+let result: ExportPublished;
 let source: ClerkUser[];
 const logLines: string[] = [];
 

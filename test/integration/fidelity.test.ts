@@ -15,6 +15,7 @@ import { openDestination } from '../../src/load/open-destination.js';
 import { silentLogger } from '../../src/log.js';
 import { runExport, type Manifest } from '../../src/pipeline/export-run.js';
 import { readTable } from '../helpers/read-back.js';
+import { publishedResult } from '../helpers/export-run.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-fidelity-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,7 +52,7 @@ async function run(source: Source, name: string, workers: number): Promise<{ roo
     log: silentLogger,
     workers,
   });
-  return { root, manifest: result.manifest };
+  return { root, manifest: publishedResult(result).manifest };
 }
 
 function rawLines(root: string, m: Manifest): string[] {

@@ -12,6 +12,7 @@ import { maskValue } from '../../src/transform/pii-policy.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import { exampleUsers } from '../helpers/examples.js';
 import { readCsv, readNdjson, readParquet } from '../helpers/read-back.js';
+import { published } from '../helpers/export-run.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-gov-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,7 +63,7 @@ describe('PII column policies', () => {
     const log = createLogger({ format: 'json', level: 'debug', write: (l) => lines.push(l) });
     const pii = { preset: 'analytics' as const, columns: { 'users.first_name': 'mask' as const, 'users.last_name': 'null' as const }, dropTables: ['user_passkeys'] };
     const out1 = path.join(dir, 'pii1');
-    const r1 = (await executeExport(settings(input, out1, { pii }), log, new AbortController().signal)).result!;
+    const r1 = published(await executeExport(settings(input, out1, { pii }), log, new AbortController().signal)).result;
     const m = r1.manifest;
     expect(m.pii).toMatchObject({
       preset: 'analytics',
@@ -100,7 +101,7 @@ describe('PII column policies', () => {
     }
     // a second run gives the same hashes
     const out2 = path.join(dir, 'pii2');
-    const r2 = (await executeExport(settings(input, out2, { pii }), log, new AbortController().signal)).result!;
+    const r2 = published(await executeExport(settings(input, out2, { pii }), log, new AbortController().signal)).result;
     const u2 = await readParquet(file(r2.manifest, out2, 'users', 'parquet'));
     expect(u2.find((r) => r.id === 'alice')!.primary_email_address).toBe(hmac('alice@example.com'));
     // the key is in no file and no log line
@@ -136,7 +137,7 @@ describe('PII column policies', () => {
     const source = generateUsers(60, { seed: 3 });
     const input = writeUsers('analytics-all.ndjson', source);
     const out = path.join(dir, 'analytics-all');
-    const m = (await executeExport(settings(input, out, { formats: ['ndjson'], pii: { preset: 'analytics' } }), silentLogger, new AbortController().signal)).result!.manifest;
+    const m = published(await executeExport(settings(input, out, { formats: ['ndjson'], pii: { preset: 'analytics' } }), silentLogger, new AbortController().signal)).result.manifest;
     const drop = (...names: string[]) => Object.fromEntries(names.map((n) => [n, 'drop']));
     const hash = (...names: string[]) => Object.fromEntries(names.map((n) => [n, 'hash']));
     const childText = ['verification_external_verification_redirect_url', '_extra'];
@@ -200,7 +201,7 @@ describe('CSV formula-injection safety', () => {
 
   it('neutralised in CSV by default, untouched in Parquet and NDJSON; numbers and timestamps unaffected; off writes raw values', async () => {
     const out = path.join(dir, 'formula');
-    const m = (await executeExport(settings(input, out), silentLogger, new AbortController().signal)).result!.manifest;
+    const m = published(await executeExport(settings(input, out), silentLogger, new AbortController().signal)).result.manifest;
     expect(m.csv_formula_escape).toBe(true);
     const csv = readCsv(file(m, out, 'users', 'csv'));
     expect(csv.map((r) => r.first_name)).toEqual(names.map((n) => (/^[=+\-@\t\r]/.test(n) ? `'${n}` : n)));
@@ -209,7 +210,7 @@ describe('CSV formula-injection safety', () => {
     expect((await readParquet(file(m, out, 'users', 'parquet'))).map((r) => r.first_name)).toEqual(names);
     expect(readNdjson(file(m, out, 'users', 'ndjson')).map((r) => r.first_name)).toEqual(names);
     const off = path.join(dir, 'formula-off');
-    const m2 = (await executeExport(settings(input, off, { csvFormulaEscape: false }), silentLogger, new AbortController().signal)).result!.manifest;
+    const m2 = published(await executeExport(settings(input, off, { csvFormulaEscape: false }), silentLogger, new AbortController().signal)).result.manifest;
     expect(readCsv(file(m2, off, 'users', 'csv')).map((r) => r.first_name)).toEqual(names);
   });
 });

@@ -14,6 +14,7 @@ import { silentLogger } from '../../src/log.js';
 import { runExport, type Manifest } from '../../src/pipeline/export-run.js';
 import { ALL_TABLES } from '../../src/model/schema.js';
 import { readNdjson, readTable } from '../helpers/read-back.js';
+import { published } from '../helpers/export-run.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-parallel-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,12 +59,12 @@ async function tableRows(root: string, m: Manifest, table: string, format: 'parq
 describe('transform workers (--workers)', () => {
   it('write the same rows, counts, rejects and drift as the main thread, whatever the number of workers', async () => {
     const single = await executeExport(settings('w0', 0), silentLogger, new AbortController().signal);
-    const m0 = single.result!.manifest;
+    const m0 = published(single).result.manifest;
     expect(m0.counts).toMatchObject({ read: 3004, written: 3001, rejected: 3, drifted_users: 1 });
     for (const workers of [2, 3]) {
       const name = `w${workers}`;
       const out = await executeExport(settings(name, workers), silentLogger, new AbortController().signal);
-      const m = out.result!.manifest;
+      const m = published(out).result.manifest;
       expect(m.counts).toEqual(m0.counts);
       expect(m.drift).toEqual(m0.drift);
       // Each worker writes its own parts: worker w of n numbers them w, w + n, …
@@ -107,9 +108,9 @@ describe('transform workers (--workers)', () => {
         formats: ['parquet', 'csv'],
         workers,
       });
-      const m0 = (await executeExport(api('api0', 0), silentLogger, new AbortController().signal)).result!.manifest;
-      const m2 = (await executeExport(api('api2', 2), silentLogger, new AbortController().signal)).result!.manifest;
-      const mAuto = (await executeExport(api('apiAuto', 'auto'), silentLogger, new AbortController().signal)).result!.manifest;
+      const m0 = published(await executeExport(api('api0', 0), silentLogger, new AbortController().signal)).result.manifest;
+      const m2 = published(await executeExport(api('api2', 2), silentLogger, new AbortController().signal)).result.manifest;
+      const mAuto = published(await executeExport(api('apiAuto', 'auto'), silentLogger, new AbortController().signal)).result.manifest;
       expect(m0.counts).toMatchObject({ read: 2500, written: 2500, rejected: 0 });
       expect(m0.clerk!.retries).toBeGreaterThan(0);
       expect(m2.counts).toEqual(m0.counts);
@@ -129,8 +130,8 @@ describe('transform workers (--workers)', () => {
     process.env.CLERK_ETL_HASH_KEY = 'parallel-test-key-0123456789abcdef';
     try {
       const pii = { preset: 'analytics' as const, columns: { 'users.first_name': 'mask' as const }, dropTables: ['user_passkeys'] };
-      const a = (await executeExport(settings('pii0', 0, { formats: ['parquet', 'csv'], pii }), silentLogger, new AbortController().signal)).result!.manifest;
-      const b = (await executeExport(settings('pii2', 2, { formats: ['parquet', 'csv'], pii }), silentLogger, new AbortController().signal)).result!.manifest;
+      const a = published(await executeExport(settings('pii0', 0, { formats: ['parquet', 'csv'], pii }), silentLogger, new AbortController().signal)).result.manifest;
+      const b = published(await executeExport(settings('pii2', 2, { formats: ['parquet', 'csv'], pii }), silentLogger, new AbortController().signal)).result.manifest;
       expect(b.pii).toEqual(a.pii);
       expect(b.files.some((f) => f.table === 'user_passkeys')).toBe(false);
       for (const t of ALL_TABLES.filter((x) => x.name !== 'user_passkeys')) {
@@ -147,7 +148,7 @@ describe('transform workers (--workers)', () => {
 
   it('rolling files with workers: every part number used once, rows add up, gzip parts too', async () => {
     const out = await executeExport(settings('roll', 2, { formats: ['parquet', 'csv'], maxRowsPerFile: 400, compress: 'gzip' }), silentLogger, new AbortController().signal);
-    const m = out.result!.manifest;
+    const m = published(out).result.manifest;
     for (const format of ['parquet', 'csv'] as const) {
       const parts = m.files.filter((f) => f.table === 'users' && f.format === format);
       expect(new Set(parts.map((f) => f.part)).size).toBe(parts.length);
@@ -164,7 +165,7 @@ describe('transform workers (--workers)', () => {
     const gzFile = path.join(dir, 'users.ndjson.gz');
     writeFileSync(gzFile, gzipSync(readFileSync(input)));
     const run = async (name: string, from: string, workers: number) =>
-      (await executeExport(settings(name, workers, { from, formats: ['parquet'] }), silentLogger, new AbortController().signal)).result!.manifest;
+      published(await executeExport(settings(name, workers, { from, formats: ['parquet'] }), silentLogger, new AbortController().signal)).result.manifest;
     const a0 = await run('arr0', arrayFile, 0);
     const a2 = await run('arr2', arrayFile, 2);
     expect(a0.counts).toMatchObject({ read: 1500, written: 1500 });
@@ -178,7 +179,7 @@ describe('transform workers (--workers)', () => {
 
   it('--workers auto keeps a small file in the main thread: one part per table', async () => {
     const out = await executeExport(settings('auto', 0, { workers: 'auto' }), silentLogger, new AbortController().signal);
-    const parts = out.result!.manifest.files.filter((f) => f.table === 'users').map((f) => f.part);
+    const parts = published(out).result.manifest.files.filter((f) => f.table === 'users').map((f) => f.part);
     expect(parts).toEqual([0, 0, 0]);
   });
 

@@ -12,6 +12,7 @@ import { ALL_TABLES } from '../../src/model/schema.js';
 import { runExport } from '../../src/pipeline/export-run.js';
 import { CompiledPolicy, HASH_KEY_VARIABLE } from '../../src/transform/pii-policy.js';
 import { readTable } from '../helpers/read-back.js';
+import { publishedResult } from '../helpers/export-run.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-pii-once-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,7 +37,7 @@ describe('the PII policy', () => {
     const policy = new CountingPolicy({ preset: 'analytics', columns: { 'user_deletions.user_id': 'hash' } }, { [HASH_KEY_VARIABLE]: KEY });
     const root = path.join(dir, 'out');
     const formats = ['parquet', 'csv', 'ndjson'] as const;
-    const { manifest: m } = await runExport({
+    const { manifest: m } = publishedResult(await runExport({
       source: new FileSource(input),
       destination: await openDestination(root, 'run-pii'),
       formats: [...formats],
@@ -47,7 +48,7 @@ describe('the PII policy', () => {
       policy,
       workers: 0,
       deletions: { previous: new Set(['user_gone', users[0]!.id]) },
-    });
+    }));
     expect(m.counts.written).toBe(60);
     expect(m.counts.rows.user_deletions).toBe(1);
     // Once per row: three formats, yet each table's rows went through the policy once.

@@ -22,6 +22,7 @@ describe('the package entry (package.json "main": dist/index.js)', () => {
       signal: new AbortController().signal,
       log: lib.silentLogger,
     });
+    if (result.status !== 'published') throw new Error(`expected a published run, got ${result.status}`);
     expect(result.manifest.counts).toMatchObject({ read: 25, written: 25, rejected: 0 });
     expect(new lib.IdSet(users.map((u) => u.id)).size).toBe(25);
     expect(lib.ALL_TABLES.map((t) => t.name)).toContain('user_deletions');

@@ -1,10 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClerkUser } from '../../src/model/clerk-types.js';
 import { FileSource } from '../../src/extract/file-source.js';
-import { findSharedIdentifiers, identifierKeys, notSameRecord } from '../../src/load/import-identity.js';
+import { ClerkClient } from '../../src/clerk/client.js';
+import { TokenBucket } from '../../src/clerk/rate-limiter.js';
+import { findSharedIdentifiers, findThisRecord, identifierKeys, notSameRecord } from '../../src/load/import-identity.js';
 import { silentLogger } from '../../src/log.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-identity-'));
@@ -66,5 +70,24 @@ describe('notSameRecord', () => {
       { kind: 'username', value: 'ann' },
       { kind: 'web3_wallet', value: '0xabc' },
     ]);
+  });
+});
+
+describe('findThisRecord', () => {
+  it('a user from the lookup without a string id is a bad response, never a record to map to', async () => {
+    // listUsers returns unchecked users: the import maps a record to the id, so the lookup checks it.
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end('[{"object":"user","external_id":"emp-1"}]');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const client = new ClerkClient({ apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, secretKey: 'sk_test_unchecked', limiter: new TokenBucket({ requests: 1000, windowMs: 1000 }) });
+      const err = await findThisRecord(client, { external_id: 'emp-1' }, new AbortController().signal).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'CLERK_BAD_RESPONSE' });
+      expect((err as Error).message).toMatch(/lookup by external_id\) returned a user without a string id/);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });

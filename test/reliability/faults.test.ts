@@ -14,6 +14,7 @@ import type { Destination, OutputFile } from '../../src/load/destination.js';
 import { FileSource } from '../../src/extract/file-source.js';
 import { runExport } from '../../src/pipeline/export-run.js';
 import { readNdjson } from '../helpers/read-back.js';
+import { published } from '../helpers/export-run.js';
 
 const BIN = path.resolve(__dirname, '../../bin/clerk-etl.js');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-faults-'));
@@ -38,7 +39,7 @@ describe('network faults during export', () => {
     em.injectNext('429', { slowMs: 2500 }, 'reset', '429', 'truncate', '503');
     const logs: string[] = [];
     const out = await executeExport(settings(em, 'net', { requestTimeoutMs: 800, maxAttempts: 8 }), createLogger({ format: 'json', level: 'debug', write: (l) => logs.push(l) }), new AbortController().signal);
-    const m = out.result!.manifest;
+    const m = published(out).result.manifest;
     expect(m.counts).toMatchObject({ read: 1500, written: 1500, rejected: 0 });
     expect(m.clerk).toMatchObject({ timeouts: 1 });
     expect(m.clerk!.rate_limited_429).toBeGreaterThanOrEqual(2);

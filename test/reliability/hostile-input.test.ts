@@ -9,6 +9,7 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/server.j
 import { silentLogger } from '../../src/log.js';
 import type { Manifest } from '../../src/pipeline/export-run.js';
 import { readNdjson } from '../helpers/read-back.js';
+import { published } from '../helpers/export-run.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,7 +48,7 @@ describe('hostile input to export --from', () => {
     const file = path.join(dir, 'hostile.ndjson');
     writeFileSync(file, Buffer.concat(parts));
     const out = await executeExport(exportSettings(file, 'hostile-out'), silentLogger, new AbortController().signal);
-    const m = out.result!.manifest;
+    const m = published(out).result.manifest;
     expect(m.counts).toMatchObject({ read: 7, written: 2, rejected: 5 });
     expect(m.counts.read).toBe(m.counts.written + m.counts.rejected);
     const rejects = rejectsOf(path.join(dir, 'hostile-out'), m);

@@ -24,6 +24,7 @@ import { TABLES, USER, type Column, type FieldSpec, type TableSchema } from '../
 import { findProblems, isValidUser, validateUser } from '../../src/transform/validate-user.js';
 import { readCsv, readNdjson } from '../helpers/read-back.js';
 import { importableUsersArb, jsonValue, looseImportableUserArb, RFC3339_MAX_MS, userArb, usersArb } from './arbitraries.js';
+import { published } from '../helpers/export-run.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-props-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -409,7 +410,7 @@ describe('map → create body → emulator → export', () => {
             silentLogger,
             new AbortController().signal,
           );
-          const m = out.result!.manifest;
+          const m = published(out).result.manifest;
           expect(m.counts).toMatchObject({ read: sources.length, written: sources.length, rejected: 0 });
           const exported = readNdjson(path.join(to, m.files.find((f) => f.table === 'raw_users')!.path)) as ClerkUser[];
           expect(exported.map((u) => u.id).sort()).toEqual([...createdIds.keys()].sort());
@@ -515,7 +516,7 @@ describe('bugs found by the properties, now fixed (each test failed before its f
         silentLogger,
         new AbortController().signal,
       );
-      expect(out.result!.manifest.counts.written).toBe(1);
+      expect(published(out).result.manifest.counts.written).toBe(1);
     } finally {
       await em.close();
     }

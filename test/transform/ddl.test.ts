@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import { silentLogger } from '../../src/log.js';
-import type { ExportResult } from '../../src/pipeline/export-run.js';
+import type { ExportPublished } from '../../src/pipeline/export-run.js';
 import { SQL_DIALECTS, schemaDdl, type SqlDialect } from '../../src/transform/ddl.js';
 import { schemaSql } from '../../src/transform/schema-render.js';
 import { ALL_TABLES as TABLES, type ColumnType, type TableSchema } from '../../src/model/schema.js';
@@ -157,7 +157,7 @@ describe('clerk-etl schema --dialect', () => {
 
 describe('the DuckDB DDL runs against a real export', () => {
   let dir: string;
-  let result: ExportResult;
+  let result: ExportPublished;
   let db: DuckDBInstance;
   let conn: DuckDBConnection;
   let first: { id: string; created_at: number };

@@ -158,7 +158,7 @@ export class TransformPool {
     );
     await this.close();
     const formats = this.config.formats;
-    const key = (f: ManifestFile): number[] => [f.format === 'raw' ? 1 : 0, formats.indexOf(f.format as never), TABLE_ORDER.get(f.table) ?? 99, f.part];
+    const key = (f: ManifestFile): number[] => [f.format === 'raw' ? 1 : 0, f.format === 'rejects' ? -1 : formats.indexOf(f.format), TABLE_ORDER.get(f.table) ?? 99, f.part];
     return lists.flat().sort((a, b) => {
       const ka = key(a);
       const kb = key(b);
