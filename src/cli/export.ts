@@ -16,7 +16,7 @@ import { DEFAULT_RETRY_POLICY } from '../clerk/retry.js';
 import { clerkStatsReport } from '../clerk/stats-report.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../load/export-sink.js';
 import { DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE, type S3Options } from '../load/s3-destination.js';
-import { formatSize } from '../config/size.js';
+import { formatSize } from '../settings/values.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { loadConfigFile } from '../config/load.js';
 import { flagValue, pick } from '../config/merge.js';

@@ -11,4 +11,4 @@ export {
   type ImportConfig,
   type S3Config,
 } from './schema.js';
-export { formatSize, parseSize } from './size.js';
+export { formatSize, parseSize } from '../settings/values.js';

@@ -15,7 +15,7 @@
  */
 import { z } from 'zod';
 import { FORMATS, PARQUET_CODECS } from '../load/formats.js';
-import { formatSize, parseSize } from './size.js';
+import { formatSize, parseSize } from '../settings/values.js';
 
 // ---------------------------------------------------------------------------------------------
 // Field types

@@ -4,7 +4,7 @@ import { EtlError, registerSecret } from '../errors.js';
 import type { Logger } from '../log.js';
 
 /** The Clerk Backend API origin when neither --api-url, the config file nor CLERK_API_URL names one. */
-export const DEFAULT_API_URL = 'https://api.clerk.com';
+export { DEFAULT_API_URL } from '../model/defaults.js';
 
 /** What export and import both need to build their Clerk client. */
 export interface ClientSettings {

@@ -9,6 +9,9 @@ import { assertSupportedLocation, openDestination } from '../load/open-destinati
 import { type FormatName, type ParquetCodec } from '../load/formats.js';
 import { runExport, type ExportResult, type SchemaContract } from './export-run.js';
 import { newRunId } from './run-id.js';
+import { DEFAULT_LOCK_TTL_MINUTES, DEFAULT_OVERLAP_MINUTES } from '../model/defaults.js';
+
+export { DEFAULT_LOCK_TTL_MINUTES, DEFAULT_OVERLAP_MINUTES };
 import { assertPolicyAllowsFormats, CompiledPolicy, type PiiPolicySpec } from '../transform/pii-policy.js';
 import { ClerkIncrementalSource } from '../extract/clerk-incremental-source.js';
 import { rememberedPairs, StateStore, type RunState } from '../state/state-store.js';
@@ -81,9 +84,7 @@ export interface ExportOutcome {
   plan?: Record<string, unknown>;
 }
 
-export const DEFAULT_OVERLAP_MINUTES = 10;
 
-export const DEFAULT_LOCK_TTL_MINUTES = 360;
 
 /** Cap on the (id, updated_at) pairs a state keeps for the next run's overlap: beyond it, at least once. */
 const MAX_RECENT = 100_000;
