@@ -47,13 +47,20 @@ export interface Setting<T = unknown, C = unknown, R = T | undefined> {
   readonly resolved?: R;
 }
 
-/** A setting of any type, for code that handles every setting alike. */
-// Each kind's methods take its own T; method syntax keeps them assignable to this wider type.
-export type AnySetting = Setting<never, never, unknown> | Setting<any, any, unknown>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/**
+ * A setting of any type, for code that handles every setting alike (cli/options.ts, readme.ts,
+ * config/schema.ts): each kind's methods take its own value type, which no single type names.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnySetting = Setting<any, any, unknown>;
 
-export function define<T, C>(s: Setting<T, C> & { default: T }): Setting<T, C, T>;
-export function define<T, C>(s: Setting<T, C>): Setting<T, C, T | undefined>;
-export function define<T, C>(s: Setting<T, C>): Setting<T, C> {
+type ValueOf<K> = K extends Kind<infer T, infer _C> ? T : never;
+type ConfigValueOf<K> = K extends Kind<infer _T, infer C> ? C : never;
+
+/** A declaration, typed by its kind: resolved to the kind's value, `undefined` only without a default. */
+export function define<K extends Kind<any, any>>(s: Setting<ValueOf<K>, ConfigValueOf<K>> & { kind: K; default: NoInfer<ValueOf<K>> }): Setting<ValueOf<K>, ConfigValueOf<K>, ValueOf<K>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export function define<K extends Kind<any, any>>(s: Setting<ValueOf<K>, ConfigValueOf<K>> & { kind: K }): Setting<ValueOf<K>, ConfigValueOf<K>, ValueOf<K> | undefined>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export function define(s: AnySetting): AnySetting {
   return s;
 }
 
@@ -176,6 +183,8 @@ export function rateLimit(): Kind<RateLimit, string> {
  * --drop-table b`), a YAML list or a comma-separated string in the file. With `of`, every item must
  * be one of those values (`label` names the setting in the message).
  */
+export function list(): Kind<string[]>;
+export function list<const V extends readonly [string, ...string[]]>(of: V, label: string): Kind<V[number][]>;
 export function list<const V extends readonly [string, ...string[]]>(of?: V, label = 'list'): Kind<string[]> {
   const check = (items: string[]): string[] => {
     if (of && items.length === 0) throw new SettingValueError(`${label} needs at least one of ${of.join(', ')}.`);
