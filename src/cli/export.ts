@@ -15,7 +15,7 @@ import { EXIT, exitCodeFor } from './exit-codes.js';
 import { loadConfigFile } from '../config/load.js';
 import type { ConfigFile } from '../config/schema.js';
 import { duration, fmt } from '../pipeline/progress.js';
-import { EXPORT_SETTINGS } from '../settings/declarations.js';
+import { EXPORT_HELP_GROUPS, EXPORT_SETTINGS } from '../settings/declarations.js';
 import type { Resolved } from '../settings/declare.js';
 import { addSettingOptions, resolveSettings } from './options.js';
 
@@ -58,7 +58,7 @@ export function exportCommand(setExit: (code: number) => void): Command {
     .configureHelp(HELP_WITH_DEFAULTS);
   // Help groups, in the order a user decides things; every option shows its default.
   command.optionsGroup('General:').helpOption('-h, --help', 'show this help');
-  addSettingOptions(command, EXPORT_SETTINGS);
+  addSettingOptions(command, EXPORT_SETTINGS, EXPORT_HELP_GROUPS);
   return command.action(async (flags: { config?: string }, cmd: Command) => {
       const cfg = flags.config ? await loadConfigFile(flags.config) : undefined;
       const { settings, summaryFile, logFlags } = exportSettingsFrom(cmd, cfg);

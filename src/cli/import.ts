@@ -5,7 +5,7 @@ import { ImportInterruptedError, type ImportSummary } from '../pipeline/import-r
 import { abortOnSignals, HELP_WITH_DEFAULTS, loggerFromFlags } from './common.js';
 import { EXIT } from './exit-codes.js';
 import { loadConfigFile } from '../config/load.js';
-import { IMPORT_SETTINGS } from '../settings/declarations.js';
+import { IMPORT_HELP_GROUPS, IMPORT_SETTINGS } from '../settings/declarations.js';
 import { addSettingOptions, resolveSettings } from './options.js';
 import { duration, fmt } from '../pipeline/progress.js';
 
@@ -42,7 +42,7 @@ export function importCommand(setExit: (code: number) => void): Command {
     .configureHelp(HELP_WITH_DEFAULTS);
   // Help groups as for export; every option shows its default.
   command.optionsGroup('General:').helpOption('-h, --help', 'show this help');
-  addSettingOptions(command, IMPORT_SETTINGS);
+  addSettingOptions(command, IMPORT_SETTINGS, IMPORT_HELP_GROUPS);
   return command
     .action(async (flags: { config?: string }, cmd: Command) => {
       const cfg = flags.config ? await loadConfigFile(flags.config) : undefined;

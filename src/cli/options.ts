@@ -18,9 +18,13 @@ function defaultText(setting: AnySetting): string | undefined {
   return setting.defaultText ?? (setting.default === undefined ? undefined : setting.kind.show(setting.default));
 }
 
-/** Add an option (and its `--no-` form) per declared setting with a flag, in declaration order, each in its help group. */
-export function addSettingOptions(command: Command, settings: Record<string, AnySetting>): Command {
-  for (const setting of Object.values(settings)) {
+/**
+ * Add an option (and its `--no-` form) per declared setting with a flag, group by group in the order
+ * of `groups` (commander shows a group where its first option was added), in declaration order within one.
+ */
+export function addSettingOptions(command: Command, settings: Record<string, AnySetting>, groups: readonly string[]): Command {
+  const rank = (s: AnySetting): number => groups.indexOf(s.group ?? groups[0]!);
+  for (const setting of Object.values(settings).sort((a, b) => rank(a) - rank(b))) {
     if (!setting.flag) continue;
     const option = new Option(setting.flag, setting.help);
     if (setting.group) option.helpGroup(setting.group);

@@ -40,13 +40,13 @@ function generalSettings(command: 'export' | 'import', debugLogs: string) {
 /** The "Clerk API:" group, the same for every command that talks to Clerk. */
 function clerkApiSettings(command: 'export' | 'import') {
   return {
+    secretKey: define({
+      kind: text(), config: { section: 'clerk', key: 'secret_key' }, env: 'CLERK_SECRET_KEY',
+    }),
     apiUrl: define({
       flag: '--api-url <url>', help: 'Clerk Backend API origin', group: 'Clerk API:', kind: httpUrl('https://api.clerk.com'),
       default: DEFAULT_API_URL, defaultText: `CLERK_API_URL, else ${DEFAULT_API_URL}`, config: { section: 'clerk', key: 'api_url' }, env: 'CLERK_API_URL',
       readme: { table: command },
-    }),
-    secretKey: define({
-      kind: text(), config: { section: 'clerk', key: 'secret_key' }, env: 'CLERK_SECRET_KEY',
     }),
     rateLimit: define({
       flag: '--rate-limit <n[/Ns]>', help: 'requests per window', group: 'Clerk API:', kind: rateLimit(),
@@ -64,6 +64,12 @@ function clerkApiSettings(command: 'export' | 'import') {
     }),
   };
 }
+
+/** Help groups of export, in the order a user decides things (options are declared in config file order). */
+export const EXPORT_HELP_GROUPS = ['General:', 'Source:', 'Destination:', 'Formats and files:', 'Scheduling (incremental runs):', 'Governance:', 'Clerk API:', 'Performance:'];
+
+/** Help groups of import. */
+export const IMPORT_HELP_GROUPS = ['General:', 'Source:', 'Reports and resume:', 'Mapping and conflicts:', 'Clerk API:', 'Performance:'];
 
 export const EXPORT_SETTINGS = {
   config: define({ flag: '--config <file>', help: 'YAML config file (see config/); flags > config file > environment > defaults', group: 'General:', kind: text(), defaultText: 'none', readme: { table: 'scheduling' } }),
@@ -98,6 +104,8 @@ export const EXPORT_SETTINGS = {
   s3Sse: define({ flag: '--s3-sse <mode>', help: 'server-side encryption', group: 'Destination:', kind: oneOf(['AES256', 'aws:kms']), defaultText: 'the bucket default', config: { section: 'export.s3', key: 'sse' }, readme: { table: 's3', doc: 'server-side encryption; `aws:kms` needs `--s3-kms-key-id`' } }),
   s3KmsKeyId: define({ flag: '--s3-kms-key-id <id>', help: 'KMS key id or ARN, with --s3-sse aws:kms', group: 'Destination:', kind: text(), defaultText: 'the AWS managed key aws/s3', config: { section: 'export.s3', key: 'kms_key_id' }, readme: { table: 's3' } }),
   s3StorageClass: define({ flag: '--s3-storage-class <class>', help: 'e.g. STANDARD_IA, INTELLIGENT_TIERING', group: 'Destination:', kind: text(), defaultText: 'the bucket default', config: { section: 'export.s3', key: 'storage_class' }, readme: { table: 's3' } }),
+  s3PartSize: define({ flag: '--s3-part-size <size>', help: 'S3 multipart part size (≥ 5MiB). Memory ≈ open files × part size × (queue size + 1)', group: 'Performance:', kind: size(5 * MIB, "S3's minimum part size"), default: DEFAULT_PART_SIZE, config: { section: 'export.s3', key: 'part_size' }, readme: { table: 's3' } }),
+  s3QueueSize: define({ flag: '--s3-queue-size <n>', help: 'parts of one file uploaded at once (every table and format uploads in parallel)', group: 'Performance:', kind: wholeNumber(1), default: DEFAULT_QUEUE_SIZE, config: { section: 'export.s3', key: 'queue_size' }, readme: { table: 's3' } }),
   s3Checksums: define({ flag: '--s3-checksums <mode>', help: 'when_required for servers that mishandle streamed checksums (s3rver)', group: 'Destination:', kind: oneOf(['when_supported', 'when_required']), defaultText: 'when_supported', config: { section: 'export.s3', key: 'checksums' }, readme: { table: 's3' } }),
   orphanGraceMs: define({
     flag: '--s3-orphan-grace <minutes>', help: 'at start, abort multipart uploads of earlier runs (a killed exporter) older than this', group: 'Destination:', kind: duration('minutes', 0, 'ms'),
@@ -143,17 +151,12 @@ export const EXPORT_SETTINGS = {
     config: { section: 'export', key: 'workers' },
     readme: { table: 'export', doc: 'transform workers (threads): validation, flattening and file encoding (and, for `--from` NDJSON, parsing) run on every core while the main thread reads pages or the file, de-duplicates and writes; each worker writes its own parts (worker w of n: parts w, w+n, …). `auto`: one per core (up to 4) for `--from` files of 32 MiB or more and full API exports of 20,000 users or more (an incremental run cannot count its users in advance, so it stays in the main thread), else none; `0`: all in the main thread. Counts, rejects (one file, input order) and de-duplication (first record wins) are the same either way. Memory: about 130 MB per worker (100k users from a file: 325 MB in all with 2 workers)' },
   }),
-  s3PartSize: define({ flag: '--s3-part-size <size>', help: 'S3 multipart part size (≥ 5MiB). Memory ≈ open files × part size × (queue size + 1)', group: 'Performance:', kind: size(5 * MIB, "S3's minimum part size"), default: DEFAULT_PART_SIZE, config: { section: 'export.s3', key: 'part_size' }, readme: { table: 's3' } }),
-  s3QueueSize: define({ flag: '--s3-queue-size <n>', help: 'parts of one file uploaded at once (every table and format uploads in parallel)', group: 'Performance:', kind: wholeNumber(1), default: DEFAULT_QUEUE_SIZE, config: { section: 'export.s3', key: 'queue_size' }, readme: { table: 's3' } }),
 };
 
 const importGeneral = generalSettings('import', 'every request');
 const importClerk = clerkApiSettings('import');
 
-/**
- * In the order of the config file's `import:` keys; commander shows each help group where its first
- * option comes, so the groups still read General, Source, …, Clerk API, Performance.
- */
+/** In the order of the config file's `import:` keys; help shows them by IMPORT_HELP_GROUPS. */
 export const IMPORT_SETTINGS = {
   config: define({ flag: '--config <file>', help: 'YAML config file (see config/); flags > config file > environment > defaults', group: 'General:', kind: text(), defaultText: 'none', readme: { table: 'import', doc: 'YAML config (`import:` and `clerk:` sections; see [Config files](#config-files))' } }),
   from: define({ flag: '--from <file>', help: 'the file to import; required, here or as import.from in --config', group: 'Source:', kind: text(), config: { section: 'import', key: 'from' }, readme: { table: 'import', doc: 'NDJSON or a JSON array of Clerk Users (streamed; `.gz` allowed), or the dashboard CSV; required, here or as `import.from`; a file without a single record fails (exit 1)' } }),
@@ -168,8 +171,8 @@ export const IMPORT_SETTINGS = {
     config: { section: 'import', key: 'dry_run' }, readme: { table: 'import', doc: 'read, validate and map every record; send nothing (reports are `dry-run-*`)' },
   }),
   externalId: define({ flag: '--external-id <mode>', help: "source: the source's external_id, else its id; id: always the source id; keep: only the source's external_id", group: 'Mapping and conflicts:', kind: oneOf(['source', 'id', 'keep']), default: 'source', config: { section: 'import', key: 'external_id' }, readme: { table: 'import' } }),
-  apiUrl: importClerk.apiUrl,
   secretKey: importClerk.secretKey,
+  apiUrl: importClerk.apiUrl,
   rateLimit: importClerk.rateLimit,
   concurrency: define({ flag: '--concurrency <n>', help: 'creates in flight at once (the rate limiter sets the pace)', group: 'Performance:', kind: wholeNumber(1), default: 8, config: { section: 'import', key: 'concurrency' }, readme: { table: 'import' } }),
   maxAttempts: importClerk.maxAttempts,

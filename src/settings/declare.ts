@@ -192,7 +192,7 @@ export function list<const V extends readonly [string, ...string[]]>(of?: V, lab
     return items;
   };
   const items = of
-    ? z.array(z.enum(of), { error: `expected a list of ${label.replace(/^--/, '')}s, or a comma-separated string, of ${of.join(', ')}` }).min(1, { error: `expected at least one of ${of.join(', ')}` })
+    ? z.array(z.enum(of, { error: `expected one of ${of.join(', ')}` }), { error: `expected a list of ${label.replace(/^--/, '')}s, or a comma-separated string, of ${of.join(', ')}` }).min(1, { error: `expected at least one of ${of.join(', ')}` })
     : z.array(z.string({ error: 'expected a string' }), { error: 'expected a list, or a comma-separated string' });
   return {
     config: z.preprocess((v) => (typeof v === 'string' ? parseList(v) : v), items).transform((l) => parseList(l)),
