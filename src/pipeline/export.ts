@@ -1,5 +1,5 @@
 import { ClerkClient } from '../clerk/client.js';
-import { clerkClientFrom } from './clerk-connection.js';
+import { clerkClientFrom, type ClientSettings } from './clerk-connection.js';
 import { EtlError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ClerkApiSource } from '../extract/clerk-api-source.js';
@@ -25,20 +25,15 @@ import { stat } from 'node:fs/promises';
 
 
 /** Options of one export, after flags and environment are resolved. */
-export interface ExportSettings {
+/** Everything an export needs; the Clerk connection's part is shared with import (ClientSettings). */
+export interface ExportSettings extends ClientSettings {
   to: string;
   formats: FormatName[];
   from?: string;
   inputFormat: FileFormat;
   /** --from: publish even when the file gives no valid user (otherwise the run fails). */
   allowEmpty?: boolean;
-  apiUrl: string;
-  secretKey?: string;
   concurrency: number;
-  /** Rate limit override, requests per window. */
-  rateLimit?: { requests: number; windowMs: number };
-  requestTimeoutMs?: number;
-  maxAttempts?: number;
   rowGroupSize?: number;
   parquetCodec?: ParquetCodec;
   maxRowsPerFile?: number;
