@@ -53,14 +53,14 @@ function clerkApiSettings(command: 'export' | 'import') {
       defaultText: 'from the key: sk_live_ 1000/10s, sk_test_ 100/10s', config: { section: 'clerk', key: 'rate_limit' },
       readme: { table: command, doc: "requests per window (Clerk's limits: docs/clerk-api.md)" },
     }),
-    requestTimeoutMs: define({
-      flag: '--request-timeout <ms>', help: 'timeout of one API request', group: 'Clerk API:', kind: duration('ms', 1),
-      defaultText: '30000', config: { section: command, key: 'request_timeout_ms' }, readme: { table: command },
-    }),
     maxAttempts: define({
       flag: '--max-attempts <n>', help: 'attempts per API request (retries with backoff) before giving up', group: 'Clerk API:', kind: wholeNumber(1),
       defaultText: String(DEFAULT_RETRY_POLICY.maxAttempts), config: { section: command, key: 'max_attempts' },
       readme: { table: command, doc: 'attempts per request (429, 5xx, resets, timeouts are retried with backoff + jitter; a 429 pauses every request for `Retry-After`)' },
+    }),
+    requestTimeoutMs: define({
+      flag: '--request-timeout <ms>', help: 'timeout of one API request', group: 'Clerk API:', kind: duration('ms', 1),
+      defaultText: '30000', config: { section: command, key: 'request_timeout_ms' }, readme: { table: command },
     }),
   };
 }
@@ -171,11 +171,7 @@ export const IMPORT_SETTINGS = {
     config: { section: 'import', key: 'dry_run' }, readme: { table: 'import', doc: 'read, validate and map every record; send nothing (reports are `dry-run-*`)' },
   }),
   externalId: define({ flag: '--external-id <mode>', help: "source: the source's external_id, else its id; id: always the source id; keep: only the source's external_id", group: 'Mapping and conflicts:', kind: oneOf(['source', 'id', 'keep']), default: 'source', config: { section: 'import', key: 'external_id' }, readme: { table: 'import' } }),
-  secretKey: importClerk.secretKey,
-  apiUrl: importClerk.apiUrl,
-  rateLimit: importClerk.rateLimit,
   concurrency: define({ flag: '--concurrency <n>', help: 'creates in flight at once (the rate limiter sets the pace)', group: 'Performance:', kind: wholeNumber(1), default: 8, config: { section: 'import', key: 'concurrency' }, readme: { table: 'import' } }),
-  maxAttempts: importClerk.maxAttempts,
-  requestTimeoutMs: importClerk.requestTimeoutMs,
+  ...importClerk,
   ...importGeneral,
 };
