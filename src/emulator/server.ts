@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import type { ClerkUser } from '../model/clerk-types.js';
@@ -68,7 +68,7 @@ export interface EmulatorOptions {
    * Called (and awaited) before each authenticated request to a known route is answered: tests use it
    * to change the users between two page requests (deletions, updates while a client pages).
    */
-  onRequest?: (request: { method: string; path: string; query: URLSearchParams; store: UserStore }) => void | Promise<void>;
+  onRequest?: (request: { method: string; path: string; query: URLSearchParams; headers: IncomingHttpHeaders; store: UserStore }) => void | Promise<void>;
 }
 
 /** Counters since start. */
@@ -449,7 +449,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
     }
 
-    if (options.onRequest) await options.onRequest({ method, path: url.pathname, query: url.searchParams, store });
+    if (options.onRequest) await options.onRequest({ method, path: url.pathname, query: url.searchParams, headers: req.headers, store });
 
     const isCreate = method === 'POST' && url.pathname === '/v1/users';
     const fault = match.route.faultable ? faults.next(isCreate, method !== 'GET') : null;

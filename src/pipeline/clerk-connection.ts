@@ -13,6 +13,8 @@ export interface ClientSettings {
   rateLimit?: { requests: number; windowMs: number };
   requestTimeoutMs?: number;
   maxAttempts?: number;
+  /** `User-Agent` of every request; the client's default when absent. */
+  userAgent?: string;
 }
 
 /**
@@ -29,5 +31,6 @@ export function clerkClientFrom(settings: ClientSettings, log: Logger, missingKe
     log,
     requestTimeoutMs: settings.requestTimeoutMs,
     retry: settings.maxAttempts ? { maxAttempts: settings.maxAttempts } : undefined,
+    userAgent: settings.userAgent,
   });
 }

@@ -7,7 +7,7 @@ import { DEFAULT_RETRY_POLICY } from '../clerk/retry.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../load/export-sink.js';
 import { FORMATS, PARQUET_CODECS, type FormatName } from '../load/formats.js';
 import { DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE } from '../load/s3-destination.js';
-import { DEFAULT_API_URL, DEFAULT_LOCK_TTL_MINUTES, DEFAULT_ORPHAN_GRACE_MINUTES, DEFAULT_OVERLAP_MINUTES } from '../model/defaults.js';
+import { DEFAULT_API_URL, DEFAULT_LOCK_TTL_MINUTES, DEFAULT_ORPHAN_GRACE_MINUTES, DEFAULT_OVERLAP_MINUTES, DEFAULT_USER_AGENT } from '../model/defaults.js';
 import { COLUMN_ACTIONS, PII_PRESETS } from '../transform/pii-policy.js';
 import { autoOrWholeNumber, define, duration, flag, httpUrl, list, mappingOf, onOff, oneOf, rateLimit, size, text, wholeNumber } from './declare.js';
 
@@ -61,6 +61,10 @@ function clerkApiSettings(command: 'export' | 'import') {
     requestTimeoutMs: define({
       flag: '--request-timeout <ms>', help: 'timeout of one API request', group: 'Clerk API:', kind: duration('ms', 1),
       defaultText: '30000', config: { section: command, key: 'request_timeout_ms' }, readme: { table: command },
+    }),
+    userAgent: define({
+      flag: '--user-agent <text>', help: 'User-Agent header of every Clerk API request', group: 'Clerk API:', kind: text(),
+      default: DEFAULT_USER_AGENT, config: { section: 'clerk', key: 'user_agent' }, readme: { table: command },
     }),
   };
 }
