@@ -57,6 +57,20 @@ module.exports = {
       to: { path: '^src/(extract|transform|load|cli|state|pipeline|emulator|config|clerk)/' },
     },
     {
+      name: 'settings-below-cli-and-config',
+      severity: 'error',
+      comment: 'The settings declarations are read by the CLI and the config file; they import neither, nor the pipeline.',
+      from: { path: '^src/settings/' },
+      to: { path: '^src/(cli|config|pipeline|emulator)/' },
+    },
+    {
+      name: 'nothing-below-reads-settings',
+      severity: 'error',
+      comment: 'The pipeline and the stages receive plain typed settings objects, never the declarations.',
+      from: { path: '^src/(pipeline|extract|transform|load|state|clerk|model)/' },
+      to: { path: '^src/settings/' },
+    },
+    {
       name: 'stages-without-emulator',
       severity: 'error',
       comment: 'Nothing of the export or import path imports the emulator.',

@@ -4,6 +4,7 @@ import { jsonArrayElements, mayLoseNumbers } from './json-elements.js';
 import { TokenBucket } from './rate-limiter.js';
 import { resolveRetryPolicy, retry, sleep, type RetryPolicy } from '../retry.js';
 import { CLERK_API_VERSION, isPlainObject, type ClerkErrorBody, type UncheckedUser } from '../model/clerk-types.js';
+import { DEFAULT_USER_AGENT } from '../model/defaults.js';
 
 /** HTTP methods the Backend API uses. */
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -79,7 +80,7 @@ export interface ClerkClientOptions {
   requestTimeoutMs?: number;
   /** Logger: `warn` for each retry, `debug` for each attempt. Default: silent. */
   log?: Logger;
-  /** `User-Agent` header. Default `clerk-etl node/<version>`. */
+  /** `User-Agent` header. Default `clerk-etl/<package version>`. */
   userAgent?: string;
 }
 
@@ -281,7 +282,7 @@ export class ClerkClient {
     this.retryPolicy = resolveRetryPolicy(options.retry);
     this.limiter = options.limiter ?? TokenBucket.forKey(secretKey);
     this.log = options.log ?? silentLogger;
-    this.userAgent = options.userAgent ?? `clerk-etl node/${process.versions.node}`;
+    this.userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
   }
 
   /**

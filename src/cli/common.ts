@@ -1,4 +1,4 @@
-import { Help, InvalidArgumentError, Option, type Command } from 'commander';
+import { Help, InvalidArgumentError, Option } from 'commander';
 import { EtlError } from '../errors.js';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
 
@@ -16,20 +16,6 @@ export function nonNegativeInt(name: string) {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${value}".`);
     return n;
-  };
-}
-
-/**
- * The one parser of list options (`--format parquet,csv`, `--drop-table a --drop-table b`): each
- * occurrence may hold a comma-separated list, and repeats add to what came before. The union keeps
- * the order of first appearance and ignores duplicates. Commander hands the option's default as
- * `previous` on the first occurrence: a default given here as `initial` is replaced, not extended.
- */
-export function listOption(initial: readonly string[] = []) {
-  return (value: string, previous: readonly string[] | undefined): string[] => {
-    const base = previous === undefined || previous === initial ? [] : previous;
-    const added = value.split(',').map((s) => s.trim()).filter(Boolean);
-    return [...new Set([...base, ...added])];
   };
 }
 
@@ -97,12 +83,4 @@ export function abortOnSignals(
       process.off('SIGTERM', handler);
     },
   };
-}
-
-/** The logging and progress options, the same for every command that runs a job (in its "General:" group). */
-export function logOptions(command: Command, debugLogs: string): Command {
-  return command
-    .addOption(documentDefault(new Option('--log-format <format>', 'log lines on stderr').choices(['json', 'pretty']), 'json when stderr is not a TTY, else pretty'))
-    .addOption(new Option('--log-level <level>', `debug logs ${debugLogs}`).choices(['debug', 'info', 'warn', 'error']).default('info'))
-    .addOption(documentDefault(new Option('--no-progress', 'no progress bar / progress lines'), 'progress on'));
 }

@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { createRequire } from 'node:module';
 import { EtlError, redactSecrets, registerSecret } from '../errors.js';
 import { demoCommand } from './demo.js';
 import { emulatorCommand } from './emulator.js';
@@ -7,8 +6,7 @@ import { exitCodeFor, EXIT } from './exit-codes.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
 import { schemaCommand } from './schema.js';
-
-const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+import { PACKAGE_VERSION } from '../model/defaults.js';
 
 /** Run the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -22,7 +20,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   const program = new Command('clerk-etl')
     .description('Move Clerk users in bulk: export to Parquet / CSV / NDJSON, import from files.')
-    .version(pkg.version)
+    .version(PACKAGE_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const cmd of [exportCommand(setExit), importCommand(setExit), schemaCommand(), demoCommand(setExit), emulatorCommand()]) {

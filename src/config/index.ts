@@ -4,11 +4,8 @@ export {
   CONFIG_KEYS,
   configFileSchema,
   TOP_LEVEL_KEYS,
-  type ClerkConfig,
   type ConfigFile,
   type ConfigSection,
-  type ExportConfig,
-  type ImportConfig,
-  type S3Config,
+  type ConfigValues,
 } from './schema.js';
-export { formatSize, parseSize } from './size.js';
+export { formatSize, parseSize } from '../settings/values.js';

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import type { ClerkUser } from '../model/clerk-types.js';
@@ -82,7 +82,7 @@ export interface EmulatorOptions {
    * Called (and awaited) before each authenticated request to a known route is answered: tests use it
    * to change the users between two page requests (deletions, updates while a client pages).
    */
-  onRequest?: (request: { method: string; path: string; query: URLSearchParams; store: UserStore; orgs: OrgStore }) => void | Promise<void>;
+  onRequest?: (request: { method: string; path: string; query: URLSearchParams; headers: IncomingHttpHeaders; store: UserStore; orgs: OrgStore }) => void | Promise<void>;
 }
 
 export interface RunningEmulator {
@@ -408,7 +408,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       }
     }
 
-    if (options.onRequest) await options.onRequest({ method, path: url.pathname, query: url.searchParams, store, orgs });
+    if (options.onRequest) await options.onRequest({ method, path: url.pathname, query: url.searchParams, headers: req.headers, store, orgs });
 
     const isCreate = method === 'POST' && url.pathname === '/v1/users';
     const fault = match.route.faultable ? faults.next(isCreate, method !== 'GET') : null;

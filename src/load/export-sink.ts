@@ -1,4 +1,5 @@
 import { ALL_TABLES, type TableName } from '../model/schema.js';
+import { DEFAULT_PARQUET_BUFFER_BYTES } from '../model/defaults.js';
 import type { Row, RowsByTable } from '../model/records.js';
 import type { RejectedRecord } from '../model/records.js';
 import type { Destination, OutputFile, WrittenFile } from './destination.js';
@@ -63,7 +64,7 @@ export const DEFAULT_MAX_FILE_BYTES = 128 * 1024 * 1024;
  * lengths + 8 per other value); above it the fullest table writes its row group early. This, not
  * the number of tables, bounds the memory of a run. 32 MiB ≈ 20,000 users of 3 KB.
  */
-export const DEFAULT_PARQUET_BUFFER_BYTES = 32 * 1024 * 1024;
+export { DEFAULT_PARQUET_BUFFER_BYTES };
 
 /**
  * Relative path of a run's file: `<table>/dt=<date>/<run_id>-<part>.<ext>` for Parquet and raw;

@@ -1,4 +1,5 @@
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
+import { DEFAULT_PARQUET_BUFFER_BYTES } from '../model/defaults.js';
 import { ParquetFile, type ParquetCompressors, type ParquetSchemaElement } from './parquet-adapter.js';
 import { writeFlatColumn, type ChunkCodec, type Compressor, type FlatColumn } from './parquet-pages.js';
 import type { Row } from '../model/records.js';
@@ -72,7 +73,7 @@ export function createTableWriter(format: Exclude<FormatName, 'raw'>, table: Tab
     case 'ndjson':
       return new NdjsonTableWriter(table, file);
     case 'parquet':
-      return new ParquetTableWriter(table, file, parquet.rowGroupSize ?? 25_000, parquet.rowGroupBytes ?? 32 * 1024 * 1024, parquet.codec ?? 'snappy');
+      return new ParquetTableWriter(table, file, parquet.rowGroupSize ?? 25_000, parquet.rowGroupBytes ?? DEFAULT_PARQUET_BUFFER_BYTES, parquet.codec ?? 'snappy');
   }
 }
 

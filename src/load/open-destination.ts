@@ -1,5 +1,6 @@
 import { assertSupportedLocation, isS3Url } from '../location.js';
 import type { Logger } from '../log.js';
+import { DEFAULT_ORPHAN_GRACE_MINUTES } from '../model/defaults.js';
 import type { Destination } from './destination.js';
 import { LocalDestination } from './local-destination.js';
 import { S3Destination } from './s3-destination.js';
@@ -24,7 +25,7 @@ export interface OpenDestinationOptions {
 export async function openDestination(to: string, runId: string, options: OpenDestinationOptions = {}): Promise<Destination> {
   assertSupportedLocation(to, '--to');
   // Negative: no sweep by age; runs proven dead (same host, process gone) are still swept.
-  const grace = options.orphanGraceMs ?? 60 * 60 * 1000;
+  const grace = options.orphanGraceMs ?? DEFAULT_ORPHAN_GRACE_MINUTES * 60_000;
   const byAge = grace >= 0 ? grace : Number.POSITIVE_INFINITY;
   if (!isS3Url(to)) {
     const local = new LocalDestination(to, runId);

@@ -4,7 +4,7 @@ import { EtlError, registerSecret } from '../errors.js';
 import type { Logger } from '../log.js';
 
 /** The Clerk Backend API origin when neither --api-url, the config file nor CLERK_API_URL names one. */
-export const DEFAULT_API_URL = 'https://api.clerk.com';
+export { DEFAULT_API_URL } from '../model/defaults.js';
 
 /** What export and import both need to build their Clerk client. */
 export interface ClientSettings {
@@ -13,6 +13,8 @@ export interface ClientSettings {
   rateLimit?: { requests: number; windowMs: number };
   requestTimeoutMs?: number;
   maxAttempts?: number;
+  /** `User-Agent` of every request; the client's default when absent. */
+  userAgent?: string;
 }
 
 /**
@@ -29,5 +31,6 @@ export function clerkClientFrom(settings: ClientSettings, log: Logger, missingKe
     log,
     requestTimeoutMs: settings.requestTimeoutMs,
     retry: settings.maxAttempts ? { maxAttempts: settings.maxAttempts } : undefined,
+    userAgent: settings.userAgent,
   });
 }

@@ -1,5 +1,5 @@
 import { ClerkClient } from '../clerk/client.js';
-import { clerkClientFrom } from './clerk-connection.js';
+import { clerkClientFrom, type ClientSettings } from './clerk-connection.js';
 import { EtlError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ClerkApiSource } from '../extract/clerk-api-source.js';
@@ -10,6 +10,9 @@ import { assertSupportedLocation } from '../location.js';
 import { type FormatName, type ParquetCodec } from '../load/formats.js';
 import { runExport, type ExportNothingToDo, type ExportPublished, type ExportResult, type SchemaContract } from './export-run.js';
 import { newRunId } from './run-id.js';
+import { DEFAULT_LOCK_TTL_MINUTES, DEFAULT_OVERLAP_MINUTES } from '../model/defaults.js';
+
+export { DEFAULT_LOCK_TTL_MINUTES, DEFAULT_OVERLAP_MINUTES };
 import { assertPolicyAllowsFormats, CompiledPolicy, type PiiPolicySpec } from '../transform/pii-policy.js';
 import { ClerkIncrementalSource } from '../extract/clerk-incremental-source.js';
 import { rememberedPairs, StateStore, type RunState } from '../state/state-store.js';
@@ -23,20 +26,15 @@ import { stat } from 'node:fs/promises';
 
 
 /** Options of one export, after flags and environment are resolved. */
-export interface ExportSettings {
+/** Everything an export needs; the Clerk connection's part is shared with import (ClientSettings). */
+export interface ExportSettings extends ClientSettings {
   to: string;
   formats: FormatName[];
   from?: string;
   inputFormat: FileFormat;
   /** --from: publish even when the file gives no valid user (otherwise the run fails). */
   allowEmpty?: boolean;
-  apiUrl: string;
-  secretKey?: string;
   concurrency: number;
-  /** Rate limit override, requests per window. */
-  rateLimit?: { requests: number; windowMs: number };
-  requestTimeoutMs?: number;
-  maxAttempts?: number;
   rowGroupSize?: number;
   parquetCodec?: ParquetCodec;
   maxRowsPerFile?: number;
@@ -91,9 +89,6 @@ interface ExportRan<R extends ExportResult> extends ExportOutcomeBase {
  */
 export type ExportOutcome = ExportRan<ExportPublished> | ExportRan<ExportNothingToDo> | (ExportOutcomeBase & { status: 'planned'; plan: Record<string, unknown> });
 
-export const DEFAULT_OVERLAP_MINUTES = 10;
-
-export const DEFAULT_LOCK_TTL_MINUTES = 360;
 
 /** Cap on the (id, updated_at) pairs a state keeps for the next run's overlap: beyond it, at least once. */
 const MAX_RECENT = 100_000;

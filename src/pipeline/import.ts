@@ -7,7 +7,7 @@ import { runImport, type ImportSummary, type OnConflict } from './import-run.js'
 import type { Logger } from '../log.js';
 import { newRunId } from './run-id.js';
 import type { ExternalIdMode } from '../transform/import-user.js';
-import { clerkClientFrom } from './clerk-connection.js';
+import { clerkClientFrom, type ClientSettings } from './clerk-connection.js';
 import { Progress } from './progress.js';
 import { countRecords } from '../extract/count-records.js';
 import { StateStore } from '../state/state-store.js';
@@ -15,19 +15,14 @@ import { ensurePrivateDir } from '../private-fs.js';
 import { assertSupportedLocation } from '../location.js';
 
 /** Options of one import, after flags and environment are resolved. */
-export interface ImportSettings {
+export interface ImportSettings extends ClientSettings {
   from: string;
   inputFormat: 'auto' | 'raw' | 'clerk-csv';
   reportDir: string;
   onConflict: OnConflict;
   dryRun: boolean;
-  apiUrl: string;
-  secretKey?: string;
   concurrency: number;
-  rateLimit?: { requests: number; windowMs: number };
   externalId: ExternalIdMode;
-  maxAttempts?: number;
-  requestTimeoutMs?: number;
   progress: boolean;
 }
 

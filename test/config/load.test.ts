@@ -40,14 +40,14 @@ describe('unknown keys', () => {
   });
 
   it('lists the valid keys when nothing is close', () => {
-    expect(problemsOf('clerk:\n  bogus: 1\n')).toEqual(['test.yaml: clerk.bogus: unknown key; valid keys under clerk: secret_key, api_url, rate_limit']);
+    expect(problemsOf('clerk:\n  bogus: 1\n')).toEqual(['test.yaml: clerk.bogus: unknown key; valid keys under clerk: secret_key, api_url, rate_limit, user_agent']);
     // One edit in four characters is not a typo of an unrelated key ("note" is not "mode").
     expect(unknownKeyProblem('export', 'note')).toBe(`unknown key; valid keys under export: ${CONFIG_KEYS.export.join(', ')}`);
   });
 
   it('exports the valid keys of every section', () => {
     expect(TOP_LEVEL_KEYS).toEqual(['clerk', 'export', 'import']);
-    expect(CONFIG_KEYS.clerk).toEqual(['secret_key', 'api_url', 'rate_limit']);
+    expect(CONFIG_KEYS.clerk).toEqual(['secret_key', 'api_url', 'rate_limit', 'user_agent']);
     expect(CONFIG_KEYS['export.s3']).toEqual(['endpoint', 'region', 'path_style', 'sse', 'kms_key_id', 'storage_class', 'part_size', 'queue_size', 'checksums', 'orphan_grace_minutes']);
     expect(CONFIG_KEYS.export).toHaveLength(25);
     expect(CONFIG_KEYS.export).toEqual(expect.arrayContaining(['pii', 'csv_formula_escape', 'schema_contract', 'workers']));

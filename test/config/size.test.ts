@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSize, parseSize } from '../../src/config/size.js';
+import { formatSize, parseSize } from '../../src/settings/values.js';
 import { closest, editDistance } from '../../src/config/suggest.js';
 
 describe('parseSize', () => {
