@@ -42,7 +42,7 @@ export function summaryText(result: ExportPublished, root: string): string {
   const lines = [
     `Export ${m.run_id} finished in ${duration(secs)}: ${fmt(m.counts.read)} users read, ${fmt(m.counts.written)} written, ${fmt(m.counts.rejected)} rejected (${fmt(Math.round(m.counts.read / Math.max(secs, 0.001)))} users/s).`,
     'Rows per table:',
-    ...ALL_TABLES.map((t) => `  ${t.name.padEnd(31)} ${fmt(m.counts.rows[t.name]).padStart(12)}`),
+    ...ALL_TABLES.flatMap((t) => (m.counts.rows[t.name] === undefined ? [] : [`  ${t.name.padEnd(31)} ${fmt(m.counts.rows[t.name]!).padStart(12)}`])),
   ];
   if (m.clerk) lines.push(`Clerk API: ${fmt(m.clerk.requests)} requests, ${fmt(m.clerk.retries)} retries, ${fmt(m.clerk.rate_limited_429)} answered 429.`);
   const bytes = m.files.reduce((s, f) => s + f.bytes, 0);

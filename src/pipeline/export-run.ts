@@ -12,7 +12,7 @@ import type { FormatName, ParquetOptions } from '../load/formats.js';
 import type { Row } from '../model/records.js';
 import { transformBatch, type BatchOptions, type BatchResult, type SchemaContract } from '../transform/batch.js';
 import { IdGate } from '../transform/id-gate.js';
-import { ALL_TABLES, SCHEMA_VERSION, type TableName } from '../model/schema.js';
+import { USER_TABLES, SCHEMA_VERSION, type TableName } from '../model/schema.js';
 import { assertPolicyAllowsFormats, type CompiledPolicy, type PolicyDescription } from '../transform/pii-policy.js';
 
 /** Rejected records logged one by one; the rest are only counted (all are in the rejects file). */
@@ -37,8 +37,8 @@ export interface ExportCounts {
   deleted: number;
   /** Users with at least one field the schema does not know. */
   drifted_users: number;
-  /** Rows per table. */
-  rows: Record<TableName, number>;
+  /** Rows per table the run wrote (every user table, with 0 when empty). */
+  rows: Partial<Record<TableName, number>>;
 }
 
 /** The run manifest, `<dest>/_manifests/<run_id>.json`. Written last. */
@@ -184,7 +184,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
   const { source, destination, formats, runId, startedAt, signal, log } = options;
   const ctx: RunContext = { signal, log, runId };
   const dt = new Date(startedAt).toISOString().slice(0, 10);
-  const counts: ExportCounts = { read: 0, written: 0, rejected: 0, repeats_dropped: 0, already_exported: 0, deleted: 0, drifted_users: 0, rows: Object.fromEntries(ALL_TABLES.map((t) => [t.name, 0])) as Record<TableName, number> };
+  const counts: ExportCounts = { read: 0, written: 0, rejected: 0, repeats_dropped: 0, already_exported: 0, deleted: 0, drifted_users: 0, rows: Object.fromEntries(USER_TABLES.map((t) => [t.name, 0])) };
   assertPolicyAllowsFormats(options.policy, formats);
   // With transform workers, they write the tables; this thread's sink only writes the rejects.
   let pool: TransformPool | undefined;
@@ -202,7 +202,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
   let firstReject: string | undefined;
   /** Fold one transformed batch into the run's counts, drift and recent list; log its rejects. */
   const addBatch = (out: Omit<BatchResult, 'rows' | 'rawLines'> & { rows: Iterable<[TableName, { length: number }]> }): void => {
-    for (const [table, r] of out.rows) counts.rows[table] += r.length;
+    for (const [table, r] of out.rows) counts.rows[table] = (counts.rows[table] ?? 0) + r.length;
     counts.written += out.written;
     counts.rejected += out.rejected.length;
     counts.drifted_users += out.drifted;
