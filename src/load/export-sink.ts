@@ -59,6 +59,8 @@ export interface ExportSinkOptions extends FileLayoutOptions {
   tables?: readonly TableSchema[];
   /** Name (and folder) of the `raw` format's files. Default `raw_users`. */
   rawName?: string;
+  /** The rejects file's name under `_rejects/dt=<date>/`, without `.ndjson`. Default the run id. */
+  rejectsName?: string;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 128 * 1024 * 1024;
@@ -243,7 +245,7 @@ export class ExportSink {
     if (this.raw && rawLines.length) await this.raw.write(rawLines);
     if (rejected.length) {
       if (!this.rejects) {
-        this.rejectsFile = this.options.destination.createFile(`_rejects/dt=${this.options.dt}/${this.options.runId}.ndjson`, { contentType: CONTENT_TYPES.raw });
+        this.rejectsFile = this.options.destination.createFile(`_rejects/dt=${this.options.dt}/${this.options.rejectsName ?? this.options.runId}.ndjson`, { contentType: CONTENT_TYPES.raw });
         this.rejects = new RawWriter(this.rejectsFile);
       }
       // Under a PII policy the raw record would carry what the policy removes: keep the reason only.
