@@ -100,7 +100,9 @@ export async function exportResources(o: ResourceStageOptions): Promise<Resource
       for (const [f, n] of out.drift) result.drift.set(`${resource}: ${f}`, (result.drift.get(`${resource}: ${f}`) ?? 0) + n);
       for (const r of out.rejected.slice(0, 20)) log.warn('rejected record', { source: r.source, id: r.id, reason: r.reason });
       const raw = formats.includes('raw') ? changed.map((r) => JSON.stringify(r.value)) : [];
-      await sink.write(new Map([[table.name, out.rows]]), raw, out.rejected);
+      // The PII policy once per row, as for users (the sink writes the same rows to every format).
+      const rows = o.policy && out.rows.length ? o.policy.apply(table.name, out.rows) : out.rows;
+      await sink.write(new Map([[table.name, rows]]), raw, out.rejected);
     }
     const walk = source.walk;
     counts.read = walk.read;
@@ -127,7 +129,7 @@ export async function exportResources(o: ResourceStageOptions): Promise<Resource
   }
   if (o.previous) {
     const sink = sinkFor('deletions', [DELETIONS], formats.filter((f) => f !== 'raw'));
-    await sink.write(new Map([['deletions', gone]]), [], []);
+    await sink.write(new Map([['deletions', o.policy && gone.length ? o.policy.apply('deletions', gone) : gone]]), [], []);
     result.files.push(...(await sink.finish()));
     result.rows.deletions = gone.length;
   }
