@@ -384,6 +384,9 @@ export const RESOURCE_NAMES = [
   'waitlist_entries',
 ] as const;
 export type ResourceName = (typeof RESOURCE_NAMES)[number];
+/** Every value `--resources` takes: the users, each resource besides them, or all. */
+export const RESOURCE_CHOICES = ['users', ...RESOURCE_NAMES, 'all'] as const;
+export type ResourceChoice = (typeof RESOURCE_CHOICES)[number];
 
 /** Every table: the user tables, the resource tables and `deletions` (records of a resource that disappeared). */
 export type TableName = UserTableName | ResourceName | 'deletions';
