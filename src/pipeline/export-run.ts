@@ -320,7 +320,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       deletions_detected: options.deletions !== undefined,
       drift: [...drift].map(([field, users]) => ({ field, users })).sort((a, b) => a.field.localeCompare(b.field)),
       schema_contract: contract,
-      ...(options.policy?.active ? { pii: options.policy.description } : {}),
+      ...(options.policy?.active ? { pii: options.policy.describeTables(new Set(Object.keys(counts.rows))) } : {}),
       csv_formula_escape: options.layout?.csvFormulaEscape ?? true,
       status: 'published',
       tool: { name: 'clerk-etl', version: pkg.version },
