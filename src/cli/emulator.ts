@@ -12,6 +12,7 @@ interface RawFlags {
   port: string;
   host: string;
   users: string;
+  organizations: string;
   seed: string;
   rateLimit: string;
   latencyMs: string;
@@ -82,6 +83,7 @@ export function emulatorOptionsFromFlags(flags: RawFlags, env: Record<string, st
     port: int('--port', flags.port, 0, 65535),
     host: flags.host,
     users: int('--users', flags.users, 0, MAX_USERS),
+    organizations: int('--organizations', flags.organizations, 0, MAX_USERS),
     seed: int('--seed', flags.seed, -(2 ** 31), 2 ** 32 - 1),
     rateLimit,
     latencyMs: int('--latency-ms', flags.latencyMs, 0, 600_000),
@@ -103,6 +105,7 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
     .option('--port <n>', 'TCP port (0 = any free port)', '8787')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--users <n>', 'users to generate (1,000,000 take about 30 s and 3.5 GB)', '1000')
+    .option('--organizations <n>', 'organizations to generate over the users, with memberships, invitations, domains, instance invitations and waitlist entries', '0')
     .option('--seed <n>', 'generator seed: the same seed gives the same users', '1')
     .option('--rate-limit <mode>', "Clerk's limit per key: prod (1000 requests / 10 s), dev (100 / 10 s) or off", 'off')
     .option('--latency-ms <n>', 'delay added to every response', '0')

@@ -1,4 +1,4 @@
-import { executeExport, type ExportOutcome, type ExportSettings } from '../pipeline/export.js';
+import { executeExport, expandResources, type ExportOutcome, type ExportSettings } from '../pipeline/export.js';
 import { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { makeDirsSync } from '../private-fs.js';
@@ -39,16 +39,28 @@ function s3OptionsFrom(flags: Pick<Resolved<typeof EXPORT_SETTINGS>, 's3Endpoint
 export function summaryText(result: ExportPublished, root: string): string {
   const m = result.manifest;
   const secs = result.durationMs / 1000;
+  const readUsers = m.resources.includes('users');
   const lines = [
-    `Export ${m.run_id} finished in ${duration(secs)}: ${fmt(m.counts.read)} users read, ${fmt(m.counts.written)} written, ${fmt(m.counts.rejected)} rejected (${fmt(Math.round(m.counts.read / Math.max(secs, 0.001)))} users/s).`,
+    readUsers
+      ? `Export ${m.run_id} finished in ${duration(secs)}: ${fmt(m.counts.read)} users read, ${fmt(m.counts.written)} written, ${fmt(m.counts.rejected)} rejected (${fmt(Math.round(m.counts.read / Math.max(secs, 0.001)))} users/s).`
+      : `Export ${m.run_id} finished in ${duration(secs)}.`,
+    ...Object.entries(m.counts.resources ?? {}).map(
+      ([r, c]) =>
+        `${r}: ${fmt(c.read)} read, ${fmt(c.written)} written, ${fmt(c.rejected)} rejected` +
+        (c.unchanged ? `, ${fmt(c.unchanged)} unchanged` : '') +
+        (c.deleted ? `, ${fmt(c.deleted)} deleted` : '') +
+        (c.note ? ` (${c.note})` : '') +
+        '.',
+    ),
     'Rows per table:',
-    ...ALL_TABLES.map((t) => `  ${t.name.padEnd(31)} ${fmt(m.counts.rows[t.name]).padStart(12)}`),
+    ...ALL_TABLES.flatMap((t) => (m.counts.rows[t.name] === undefined ? [] : [`  ${t.name.padEnd(31)} ${fmt(m.counts.rows[t.name]!).padStart(12)}`])),
   ];
   if (m.clerk) lines.push(`Clerk API: ${fmt(m.clerk.requests)} requests, ${fmt(m.clerk.retries)} retries, ${fmt(m.clerk.rate_limited_429)} answered 429.`);
   const bytes = m.files.reduce((s, f) => s + f.bytes, 0);
   lines.push(`Files: ${m.files.length} (${(bytes / 1e6).toFixed(1)} MB) under ${root}`);
   lines.push(`Manifest: ${root}/${result.manifestPath}`);
-  if (m.counts.rejected) lines.push(`Rejected records, with the reason naming the field: ${root}/${m.files.find((f) => f.table === '_rejects')?.path}`);
+  const rejects = m.files.filter((f) => f.table === '_rejects');
+  if (rejects.length) lines.push(`Rejected records, with the reason naming the field: ${rejects.map((f) => `${root}/${f.path}`).join(', ')}`);
   return lines.join('\n');
 }
 
@@ -113,7 +125,12 @@ export async function runExportCommand(settings: ExportSettings, log: Logger, su
     if (outcome.status === 'planned') {
       process.stdout.write(`Plan (dry run: nothing is written):\n${JSON.stringify(outcome.plan, null, 2)}\n`);
     } else if (outcome.status === 'nothing_to_do') {
-      process.stdout.write(`Nothing to do: no user changed since ${outcome.stateBefore?.watermark_iso ?? 'the last run'} (minus the overlap). No files written; the watermark moved to ${outcome.stateAfter?.watermark_iso}.\n`);
+      const readUsers = expandResources(settings.resources).users;
+      process.stdout.write(
+        readUsers
+          ? `Nothing to do: no user changed since ${outcome.stateBefore?.watermark_iso ?? 'the last run'} (minus the overlap). No files written; the watermark moved to ${outcome.stateAfter?.watermark_iso}.\n`
+          : `Nothing to do: no record changed or disappeared since the last run. No files written.\n`,
+      );
       code = EXIT.NOTHING_TO_DO;
     } else {
       process.stdout.write(redactSecrets(summaryText(outcome.result, settings.to)) + '\n');

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { EtlError } from '../errors.js';
 import { ddlLocationProblem, SQL_DIALECTS, schemaDdl, type DdlOptions, type SqlDialect } from '../transform/ddl.js';
-import { ALL_TABLES } from '../model/schema.js';
+import { ALL_TABLES, USER_TABLES } from '../model/schema.js';
 import { schemaJson, schemaMarkdown, schemaSql } from '../transform/schema-render.js';
 
 interface SchemaFlags {
@@ -56,7 +56,9 @@ function tablesWithFiles(to: string): DdlOptions {
   if (tables.length === 0) {
     throw new EtlError('USAGE', `No Parquet files under ${to}/<table>/dt=…/: the DDL reads an export's Parquet files. Run an export with --format parquet to ${to} first, or pass the --to it wrote to.`);
   }
-  const leftOut = ALL_TABLES.filter((t) => !tables.includes(t)).map((t) => t.name);
+  // The tables of the resources besides users are named only when the export read some of them.
+  const expected = tables.some((t) => !USER_TABLES.includes(t)) ? ALL_TABLES : USER_TABLES;
+  const leftOut = expected.filter((t) => !tables.includes(t)).map((t) => t.name);
   if (leftOut.length) process.stderr.write(`clerk-etl schema: left out, no Parquet files under ${to}: ${leftOut.join(', ')}\n`);
   return { tables, leftOut };
 }

@@ -1,4 +1,4 @@
-import { ALL_TABLES, type TableName } from '../model/schema.js';
+import { USER_TABLES, type TableName, type TableSchema } from '../model/schema.js';
 import { DEFAULT_PARQUET_BUFFER_BYTES } from '../model/defaults.js';
 import type { Row, RowsByTable } from '../model/records.js';
 import type { RejectedRecord } from '../model/records.js';
@@ -55,6 +55,12 @@ export interface ExportSinkOptions extends FileLayoutOptions {
   parquet?: ParquetOptions;
   /** See DEFAULT_PARQUET_BUFFER_BYTES. */
   parquetBufferBytes?: number;
+  /** The tables this sink writes (every one gets a file per format). Default: the user tables. */
+  tables?: readonly TableSchema[];
+  /** Name (and folder) of the `raw` format's files. Default `raw_users`. */
+  rawName?: string;
+  /** The rejects file's name under `_rejects/dt=<date>/`, without `.ndjson`. Default the run id. */
+  rejectsName?: string;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 128 * 1024 * 1024;
@@ -186,14 +192,15 @@ export class ExportSink {
     };
     for (const format of options.formats) {
       if (format === 'raw') {
-        this.raw = new RollingFiles<string>('raw_users', 'raw', gzip ? 'gzip' : 'none', (part) => {
-          const file = textFile('raw_users', 'raw', part);
+        const rawName = options.rawName ?? 'raw_users';
+        this.raw = new RollingFiles<string>(rawName, 'raw', gzip ? 'gzip' : 'none', (part) => {
+          const file = textFile(rawName, 'raw', part);
           const w = new RawWriter(file);
           return { file, writer: { get rows() { return w.rows; }, writeRows: (l) => w.writeLines(l), finish: () => w.finish() } };
         }, maxRows, maxBytes, options.parts);
         continue;
       }
-      for (const base of ALL_TABLES) {
+      for (const base of options.tables ?? USER_TABLES) {
         if (options.policy?.tableDropped(base.name)) continue;
         const table = options.policy ? options.policy.schemaFor(base) : base;
         const codec = options.parquet?.codec ?? 'snappy';
@@ -238,7 +245,7 @@ export class ExportSink {
     if (this.raw && rawLines.length) await this.raw.write(rawLines);
     if (rejected.length) {
       if (!this.rejects) {
-        this.rejectsFile = this.options.destination.createFile(`_rejects/dt=${this.options.dt}/${this.options.runId}.ndjson`, { contentType: CONTENT_TYPES.raw });
+        this.rejectsFile = this.options.destination.createFile(`_rejects/dt=${this.options.dt}/${this.options.rejectsName ?? this.options.runId}.ndjson`, { contentType: CONTENT_TYPES.raw });
         this.rejects = new RawWriter(this.rejectsFile);
       }
       // Under a PII policy the raw record would carry what the policy removes: keep the reason only.

@@ -27,6 +27,13 @@ export interface SourceRecord {
   error?: string;
 }
 
+/** A record of a resource list (organizations, memberships, …): as JSON.parse read it, and exactly when needed. */
+export interface ListRecord {
+  value: Record<string, unknown>;
+  /** The same record from parseExact (numbers JSON.parse changes kept as text), when its page had such a number. */
+  exact?: unknown;
+}
+
 /** A run of whole NDJSON lines cut from a byte stream (ndjson.ts), handed to a transform worker as bytes. */
 export interface NdjsonChunk {
   buf: Buffer;

@@ -38,6 +38,12 @@ export interface ObjectSpec {
   required: boolean;
   nullable: boolean;
   fields: FieldSpec[];
+  /**
+   * A copy of an object that has its own table (a membership's `organization`): its listed fields
+   * are checked but none becomes a column (the table's `keys` name the join column); its other
+   * fields are known, not drift: that table holds them.
+   */
+  reference?: boolean;
 }
 
 /** A Clerk object type: its scalar fields and one-level nested objects. */
@@ -232,42 +238,125 @@ const ENTERPRISE_ACCOUNT: EntitySpec = {
     nested('enterprise_connection?', [str('id!'), str('protocol!'), str('name!'), str('logo_public_url!?'), ...connectionFields]),
   ],
 };
+/** The Organization object (Clerk's `Organization` schema). */
+const ORGANIZATION_FIELDS: FieldSpec[] = [
+  str('object!'),
+  str('id!'),
+  str('name!'),
+  str('slug!'),
+  str('image_url'),
+  bool('has_image!'),
+  int('members_count'),
+  bool('missing_member_with_elevated_permissions'),
+  int('pending_invitations_count'),
+  int('max_allowed_memberships!'),
+  bool('admin_delete_enabled!'),
+  obj('public_metadata!'),
+  obj('private_metadata'),
+  str('created_by'),
+  ts('created_at!'),
+  ts('updated_at!'),
+  ts('last_active_at'),
+  str('role_set_key?'),
+];
+
+/** A member's public data in a membership (`OrganizationMembershipPublicUserData`). */
+const PUBLIC_USER_DATA_FIELDS: FieldSpec[] = [
+  str('user_id!'),
+  str('first_name!?'),
+  str('last_name!?'),
+  str('profile_image_url!?'),
+  str('image_url!'),
+  bool('has_image!'),
+  str('identifier?'),
+  str('username?'),
+  bool('banned'),
+  bool('deprovisioned'),
+];
+
 const ORGANIZATION_MEMBERSHIP: EntitySpec = {
   fields: [str('id!'), str('object!'), str('role!'), str('role_name'), arr('permissions!'), obj('public_metadata!'), obj('private_metadata'), ts('created_at!'), ts('updated_at!')],
   objects: [
-    nested('organization!', [
-      str('object!'),
-      str('id!'),
-      str('name!'),
-      str('slug!'),
-      str('image_url'),
-      bool('has_image!'),
-      int('members_count'),
-      bool('missing_member_with_elevated_permissions'),
-      int('pending_invitations_count'),
-      int('max_allowed_memberships!'),
-      bool('admin_delete_enabled!'),
-      obj('public_metadata!'),
-      obj('private_metadata'),
-      str('created_by'),
-      ts('created_at!'),
-      ts('updated_at!'),
-      ts('last_active_at'),
-      str('role_set_key?'),
-    ]),
-    nested('public_user_data', [
-      str('user_id!'),
-      str('first_name!?'),
-      str('last_name!?'),
-      str('profile_image_url!?'),
-      str('image_url!'),
-      bool('has_image!'),
-      str('identifier?'),
-      str('username?'),
-      bool('banned'),
-      bool('deprovisioned'),
-    ]),
+    nested('organization!', ORGANIZATION_FIELDS),
+    nested('public_user_data', PUBLIC_USER_DATA_FIELDS),
   ],
+};
+
+// --- the rest of the directory: organizations and what hangs off them (docs/clerk-api.md, "Organizations and other lists") ---
+
+/** A verification of an organization domain (`OrganizationDomainVerification`). */
+const domainVerification = (decl: string) =>
+  nested(decl, [str('status!'), str('strategy!'), int('attempts?'), ts('expire_at?'), ts('verified_at?')]);
+/** The public data of an organization carried by its invitations and domains. */
+const PUBLIC_ORGANIZATION_DATA_FIELDS = [str('id!'), str('name!'), str('slug!'), str('image_url'), bool('has_image!')];
+const INVITATION_FIELDS = [
+  str('id!'),
+  str('object!'),
+  str('email_address!'),
+  obj('public_metadata!'),
+  bool('revoked'),
+  str('status!'),
+  str('url?'),
+  ts('expires_at?'),
+  ts('created_at!'),
+  ts('updated_at!'),
+];
+
+const ORGANIZATION: EntitySpec = { fields: ORGANIZATION_FIELDS, objects: [] };
+/**
+ * A membership from the instance-wide list. Its `organization` is the whole Organization, which the
+ * `organizations` table holds: only its id is a column (`organization_id`).
+ */
+const INSTANCE_ORGANIZATION_MEMBERSHIP: EntitySpec = {
+  fields: ORGANIZATION_MEMBERSHIP.fields,
+  objects: [{ ...nested('organization!', [str('id!')]), reference: true }, nested('public_user_data', PUBLIC_USER_DATA_FIELDS)],
+};
+const ORGANIZATION_INVITATION: EntitySpec = {
+  fields: [
+    str('id!'),
+    str('object!'),
+    str('email_address!'),
+    str('role!'),
+    str('role_name!'),
+    str('organization_id'),
+    str('inviter_id!?'),
+    str('status'),
+    obj('public_metadata!'),
+    obj('private_metadata'),
+    str('url!?'),
+    ts('expires_at!?'),
+    ts('created_at!'),
+    ts('updated_at!'),
+  ],
+  objects: [
+    nested('public_inviter_data?', [str('user_id!'), str('first_name?'), str('last_name?'), str('image_url'), bool('has_image'), str('identifier')]),
+    nested('public_organization_data?', PUBLIC_ORGANIZATION_DATA_FIELDS),
+  ],
+};
+const ORGANIZATION_DOMAIN: EntitySpec = {
+  fields: [
+    str('id!'),
+    str('object!'),
+    str('organization_id!'),
+    str('name!'),
+    str('enrollment_mode!'),
+    str('affiliation_email_address?'),
+    int('total_pending_invitations'),
+    int('total_pending_suggestions'),
+    ts('created_at!'),
+    ts('updated_at!'),
+  ],
+  objects: [
+    domainVerification('affiliation_verification?'),
+    domainVerification('ownership_verification?'),
+    domainVerification('verification?'),
+    nested('public_organization_data?', PUBLIC_ORGANIZATION_DATA_FIELDS),
+  ],
+};
+const INVITATION: EntitySpec = { fields: INVITATION_FIELDS, objects: [] };
+const WAITLIST_ENTRY: EntitySpec = {
+  fields: [str('id!'), str('object!'), str('email_address!'), str('status!'), bool('is_locked'), ts('created_at!'), ts('updated_at!')],
+  objects: [nested('invitation?', INVITATION_FIELDS)],
 };
 
 /** The nine table names, in output order. */
@@ -283,7 +372,24 @@ export const TABLE_NAMES = [
   'user_organization_memberships',
 ] as const;
 /** The user tables, and `user_deletions` (written by runs that detect deletions). */
-export type TableName = (typeof TABLE_NAMES)[number] | 'user_deletions';
+export type UserTableName = (typeof TABLE_NAMES)[number] | 'user_deletions';
+
+/** The resources besides users an export can read (`--resources`), in output order; each is one table of the same name. */
+export const RESOURCE_NAMES = [
+  'organizations',
+  'organization_memberships',
+  'organization_invitations',
+  'organization_domains',
+  'invitations',
+  'waitlist_entries',
+] as const;
+export type ResourceName = (typeof RESOURCE_NAMES)[number];
+/** Every value `--resources` takes: the users, each resource besides them, or all. */
+export const RESOURCE_CHOICES = ['users', ...RESOURCE_NAMES, 'all'] as const;
+export type ResourceChoice = (typeof RESOURCE_CHOICES)[number];
+
+/** Every table: the user tables, the resource tables and `deletions` (records of a resource that disappeared). */
+export type TableName = UserTableName | ResourceName | 'deletions';
 
 /** A column of an output table. */
 export interface Column {
@@ -301,6 +407,11 @@ export interface TableSchema {
   sourceArray?: string;
   /** The element type, for child tables (and USER for `users`); none for `user_deletions`. */
   entity?: EntitySpec;
+  /**
+   * Resource tables: columns taken from a nested object and put first, as join keys
+   * (`organization_memberships.user_id` = `public_user_data.user_id`).
+   */
+  keys?: Array<{ name: string; object: string; field: string }>;
   columns: Column[];
 }
 
@@ -325,6 +436,7 @@ function entityColumns(entity: EntitySpec): Column[] {
   }
   const taken = new Set(cols.map((c) => c.name));
   for (const o of entity.objects) {
+    if (o.reference) continue;
     for (const f of o.fields) {
       cols.push({ name: nestedColumnName(o.key, f.key, taken), type: f.type, nullable: true, description: `${o.key}.${f.key}` + (f.type === 'json' ? ' (JSON text)' : '') });
     }
@@ -412,8 +524,49 @@ export const USER_DELETIONS: TableSchema = {
   ],
 };
 
-/** Every table this tool writes: the nine user tables, then user_deletions. */
-export const ALL_TABLES: readonly TableSchema[] = [...TABLES, USER_DELETIONS];
+/** The tables of a users export: the nine user tables, then user_deletions. */
+export const USER_TABLES: readonly TableSchema[] = [...TABLES, USER_DELETIONS];
+
+function resourceTable(name: ResourceName, entity: EntitySpec, description: string, keys: TableSchema['keys'] = []): TableSchema {
+  const keyColumns: Column[] = keys.map((k) => ({ name: k.name, type: 'string', nullable: true, description: `${k.object}.${k.field} (join key)` }));
+  return { name, description, entity, keys, columns: [...keyColumns, ...entityColumns(entity), EXTRA_COLUMN, ...META_COLUMNS] };
+}
+
+/** One table per resource besides users, in {@link RESOURCE_NAMES} order. */
+export const RESOURCE_TABLES: readonly TableSchema[] = [
+  resourceTable('organizations', ORGANIZATION, 'One row per organization.'),
+  resourceTable('organization_memberships', INSTANCE_ORGANIZATION_MEMBERSHIP, 'One row per organization membership (a user in an organization, with a role).', [
+    { name: 'organization_id', object: 'organization', field: 'id' },
+    { name: 'user_id', object: 'public_user_data', field: 'user_id' },
+  ]),
+  resourceTable('organization_invitations', ORGANIZATION_INVITATION, 'One row per invitation to join an organization.'),
+  resourceTable('organization_domains', ORGANIZATION_DOMAIN, 'One row per domain of an organization.'),
+  resourceTable('invitations', INVITATION, 'One row per invitation to sign up to the instance.'),
+  resourceTable('waitlist_entries', WAITLIST_ENTRY, 'One row per waitlist entry.'),
+];
+
+/**
+ * `deletions`: records of a resource besides users that a previous run saw and this one did not.
+ * One table for every resource (with a `resource` column) rather than one per resource: a warehouse
+ * applies them with one statement, and a run does not add six almost always empty tables.
+ */
+export const DELETIONS: TableSchema = {
+  name: 'deletions',
+  description: 'One row per organization, membership, invitation, domain or waitlist entry that disappeared since the previous run (deleted in Clerk).',
+  columns: [
+    { name: 'resource', type: 'string', nullable: false, description: 'The resource (and table) of the deleted record: organizations, organization_memberships, ….' },
+    { name: 'id', type: 'string', nullable: false, description: 'The id of the deleted record.' },
+    { name: 'detected_at', type: 'timestamp', nullable: false, description: 'Start of the run that noticed the deletion (UTC).' },
+    { name: '_run_id', type: 'string', nullable: false, description: 'Id of the run that wrote the row.' },
+  ],
+};
+
+/** Every table this tool writes: the user tables, the resource tables, then deletions. */
+export const ALL_TABLES: readonly TableSchema[] = [...USER_TABLES, ...RESOURCE_TABLES, DELETIONS];
+
+export function resourceTableOf(name: ResourceName): TableSchema {
+  return RESOURCE_TABLES.find((t) => t.name === name)!;
+}
 
 export const TABLE_BY_NAME: ReadonlyMap<TableName, TableSchema> = new Map(ALL_TABLES.map((t) => [t.name, t]));
 

@@ -12,7 +12,8 @@ import type { FormatName, ParquetOptions } from '../load/formats.js';
 import type { Row } from '../model/records.js';
 import { transformBatch, type BatchOptions, type BatchResult, type SchemaContract } from '../transform/batch.js';
 import { IdGate } from '../transform/id-gate.js';
-import { ALL_TABLES, SCHEMA_VERSION, type TableName } from '../model/schema.js';
+import { USER_TABLES, SCHEMA_VERSION, type ResourceName, type TableName } from '../model/schema.js';
+import { exportResources, type ResourceCounts, type ResourceStageOptions, type ResourceStageResult } from './resource-export.js';
 import { assertPolicyAllowsFormats, type CompiledPolicy, type PolicyDescription } from '../transform/pii-policy.js';
 
 /** Rejected records logged one by one; the rest are only counted (all are in the rejects file). */
@@ -37,8 +38,10 @@ export interface ExportCounts {
   deleted: number;
   /** Users with at least one field the schema does not know. */
   drifted_users: number;
-  /** Rows per table. */
-  rows: Record<TableName, number>;
+  /** Rows per table the run wrote (every table of the resources it read, with 0 when empty). */
+  rows: Partial<Record<TableName, number>>;
+  /** The resources besides users, one entry each (absent when the run read none). */
+  resources?: Partial<Record<ResourceName, ResourceCounts>>;
 }
 
 /** The run manifest, `<dest>/_manifests/<run_id>.json`. Written last. */
@@ -46,6 +49,8 @@ export interface Manifest {
   manifest_version: 1;
   run_id: string;
   mode: 'full' | 'incremental';
+  /** What the run read: `users` and the resources besides users (`--resources`). */
+  resources: Array<'users' | ResourceName>;
   /** Incremental: the updated_at window read, ISO times. */
   window?: { from: string; to: string };
   /** Whether this run looked for deleted users (rows in user_deletions). */
@@ -73,7 +78,10 @@ export interface Manifest {
 }
 
 export interface ExportOptions {
-  source: Source;
+  /** Where the users come from; undefined when the run reads no user (`--resources organizations`). */
+  source?: Source;
+  /** The resources besides users, read after the users and published with them. */
+  resources?: Pick<ResourceStageOptions, 'sources' | 'previous' | 'changedOnly'>;
   destination: Destination;
   formats: FormatName[];
   runId: string;
@@ -131,6 +139,8 @@ export type { SchemaContract };
 
 /** What every finished run reports, whether it published or had nothing to do. */
 interface ExportRunIds {
+  /** (id → updated_at) of every record of each resource besides users that the run listed. */
+  resourceIds?: ReadonlyMap<ResourceName, ReadonlyMap<string, number>>;
   durationMs: number;
   /** Every id the run read (full runs: the baseline for the next deletion check). */
   seenIds: ReadonlySet<string>;
@@ -184,14 +194,14 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
   const { source, destination, formats, runId, startedAt, signal, log } = options;
   const ctx: RunContext = { signal, log, runId };
   const dt = new Date(startedAt).toISOString().slice(0, 10);
-  const counts: ExportCounts = { read: 0, written: 0, rejected: 0, repeats_dropped: 0, already_exported: 0, deleted: 0, drifted_users: 0, rows: Object.fromEntries(ALL_TABLES.map((t) => [t.name, 0])) as Record<TableName, number> };
+  const counts: ExportCounts = { read: 0, written: 0, rejected: 0, repeats_dropped: 0, already_exported: 0, deleted: 0, drifted_users: 0, rows: source ? Object.fromEntries(USER_TABLES.map((t) => [t.name, 0])) : {} };
   assertPolicyAllowsFormats(options.policy, formats);
   // With transform workers, they write the tables; this thread's sink only writes the rejects.
   let pool: TransformPool | undefined;
   const sink = (tableFormats: FormatName[]): ExportSink => new ExportSink({ destination, runId, dt, formats: tableFormats, parquet: options.parquet, ...options.layout, policy: options.policy });
   let mainSink: ExportSink | undefined;
   const wantRaw = formats.includes('raw');
-  const gate = new IdGate(counts, source.mayRepeat, options.alreadyExported);
+  const gate = new IdGate(counts, source?.mayRepeat ?? false, options.alreadyExported);
   const seen = gate.seen;
   const recent: Array<[string, number]> = [];
   const drift = new Map<string, number>();
@@ -202,7 +212,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
   let firstReject: string | undefined;
   /** Fold one transformed batch into the run's counts, drift and recent list; log its rejects. */
   const addBatch = (out: Omit<BatchResult, 'rows' | 'rawLines'> & { rows: Iterable<[TableName, { length: number }]> }): void => {
-    for (const [table, r] of out.rows) counts.rows[table] += r.length;
+    for (const [table, r] of out.rows) counts.rows[table] = (counts.rows[table] ?? 0) + r.length;
     counts.written += out.written;
     counts.rejected += out.rejected.length;
     counts.drifted_users += out.drifted;
@@ -215,7 +225,9 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       else if (loggedRejects === MAX_LOGGED_REJECTS + 1) log.warn(`more records rejected; only the first ${MAX_LOGGED_REJECTS} are logged, all are in the rejects file`);
     }
   };
+  let stage: ResourceStageResult | undefined;
   try {
+    if (source) {
     counts.expected = await source.total(ctx);
     const workers = options.workers ?? 0;
     const chunks = workers > 1 && source.ndjsonChunks ? await source.ndjsonChunks(ctx, CHUNK_BYTES) : undefined;
@@ -249,6 +261,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
         progress(batch.length);
       }
     }
+    }
     if (signal.aborted) throw abortError(signal);
     if (options.deletions) {
       currentIds = options.deletions.current ? await options.deletions.current() : seen;
@@ -261,23 +274,35 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
         // Made here, not by transformBatch: the policy is applied to them here (user_id may be hashed).
         const rows = options.policy ? options.policy.apply('user_deletions', gone) : gone;
         if (pool) await pool.writeRows('user_deletions', rows);
-        else await mainSink.write(new Map([['user_deletions', rows]]), [], []);
+        else await mainSink?.write(new Map([['user_deletions', rows]]), [], []);
       }
     }
-    if (options.skipWhenEmpty && counts.read === 0 && counts.deleted === 0) {
+    if (options.resources) {
+      stage = await exportResources({ ...options.resources, destination, formats, runId, startedAt, dt, signal, log, parquet: options.parquet, layout: options.layout, policy: options.policy, contract });
+      counts.resources = stage.counts;
+      Object.assign(counts.rows, stage.rows);
+      for (const [f, n] of stage.drift) drift.set(f, n);
+    }
+    const resourceChanges = stage ? Object.values(stage.counts).reduce((n, c) => n + c.written + c.rejected + c.deleted, 0) : 0;
+    if (options.skipWhenEmpty && counts.read === 0 && counts.deleted === 0 && resourceChanges === 0) {
       await pool?.close();
       await destination.discard();
-      log.info('nothing to do: no user changed since the last run');
-      return { status: 'nothing_to_do', durationMs: Date.now() - startedAt, seenIds: seen, currentIds, recent };
+      log.info(stage ? 'nothing to do: nothing changed since the last run' : 'nothing to do: no user changed since the last run');
+      return { status: 'nothing_to_do', durationMs: Date.now() - startedAt, seenIds: seen, currentIds, recent, resourceIds: stage?.seen };
     }
-    if (source.requiresUsers && counts.written === 0 && !options.allowEmpty) throw noUsers(source, counts, firstReject);
+    if (source?.requiresUsers && counts.written === 0 && !options.allowEmpty) throw noUsers(source, counts, firstReject);
     for (const [field, users] of drift) log.warn('schema drift: a field the schema does not know (kept in _extra)', { field, users, contract });
-    const files = [...(pool ? await pool.finish() : []), ...(await mainSink.finish())];
+    const files = [...(pool ? await pool.finish() : []), ...(mainSink ? await mainSink.finish() : []), ...(stage?.files ?? [])];
     if (counts.read !== counts.written + counts.rejected) {
       throw new EtlError('INTERNAL', `Counts do not reconcile: read ${counts.read} ≠ written ${counts.written} + rejected ${counts.rejected}.`);
     }
+    for (const [resource, c] of Object.entries(counts.resources ?? {})) {
+      if (c.read !== c.written + c.rejected + c.unchanged) {
+        throw new EtlError('INTERNAL', `Counts of ${resource} do not reconcile: read ${c.read} ≠ written ${c.written} + rejected ${c.rejected} + unchanged ${c.unchanged}.`);
+      }
+    }
     // A source may learn more while reading (Clerk: users with a created_at in the future).
-    if (counts.expected !== undefined) counts.expected = (await source.total(ctx)) ?? counts.expected;
+    if (source && counts.expected !== undefined) counts.expected = (await source.total(ctx)) ?? counts.expected;
     if (counts.expected !== undefined && counts.expected !== counts.read) {
       log.warn('the source announced a different number of users than were read (users created or deleted during the run?)', {
         expected: counts.expected,
@@ -290,11 +315,12 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       manifest_version: 1,
       run_id: runId,
       mode: options.mode ?? 'full',
+      resources: [...(source ? (['users'] as const) : []), ...(options.resources?.sources.map((s) => s.resource) ?? [])],
       ...(options.window ? { window: { from: new Date(options.window.from).toISOString(), to: new Date(options.window.to).toISOString() } } : {}),
       deletions_detected: options.deletions !== undefined,
       drift: [...drift].map(([field, users]) => ({ field, users })).sort((a, b) => a.field.localeCompare(b.field)),
       schema_contract: contract,
-      ...(options.policy?.active ? { pii: options.policy.description } : {}),
+      ...(options.policy?.active ? { pii: options.policy.describeTables(new Set(Object.keys(counts.rows))) } : {}),
       csv_formula_escape: options.layout?.csvFormulaEscape ?? true,
       status: 'published',
       tool: { name: 'clerk-etl', version: pkg.version },
@@ -302,7 +328,8 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
       started_at: new Date(startedAt).toISOString(),
       finished_at: new Date(finishedAt).toISOString(),
       snapshot_at: new Date(startedAt).toISOString(),
-      source: source.description,
+      // A run of organizations only has no user source: the resources come from the Clerk API.
+      source: source?.description ?? { kind: 'clerk-api' },
       destination: destination.url,
       formats,
       counts,
@@ -312,7 +339,7 @@ export async function runExport(options: ExportOptions): Promise<ExportResult> {
     const manifestPath = `_manifests/${runId}.json`;
     signal.throwIfAborted();
     await destination.writeSmallFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
-    return { status: 'published', manifest, manifestPath, durationMs: finishedAt - startedAt, seenIds: seen, currentIds, recent };
+    return { status: 'published', manifest, manifestPath, durationMs: finishedAt - startedAt, seenIds: seen, currentIds, recent, resourceIds: stage?.seen };
   } catch (err) {
     await pool?.close();
     await destination.discard().catch((e: unknown) => log.error('could not remove the partial output', { error: String(e) }));

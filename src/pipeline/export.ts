@@ -23,6 +23,8 @@ import { autoWorkers } from './parallel/transform-pool.js';
 import { IdSet } from '../model/id-set.js';
 import { idOf } from '../transform/id-gate.js';
 import { stat } from 'node:fs/promises';
+import { RESOURCE_NAMES, type ResourceChoice, type ResourceName } from '../model/schema.js';
+import { ClerkListSource } from '../extract/clerk-list-source.js';
 
 
 /** Options of one export, after flags and environment are resolved. */
@@ -61,6 +63,14 @@ export interface ExportSettings extends ClientSettings {
   pii?: PiiPolicySpec;
   csvFormulaEscape?: boolean;
   schemaContract?: SchemaContract;
+  /** What to read: `users` and the resources besides users, or `all`. Default `['users']`. */
+  resources?: ReadonlyArray<ResourceChoice>;
+}
+
+/** `--resources` expanded: whether to read the users, and which other resources, in output order. */
+export function expandResources(choices: ReadonlyArray<ResourceChoice> = ['users']): { users: boolean; others: ResourceName[] } {
+  const all = choices.includes('all');
+  return { users: all || choices.includes('users'), others: RESOURCE_NAMES.filter((r) => all || choices.includes(r)) };
 }
 
 
@@ -117,6 +127,10 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
   if (settings.from && settings.state) {
     throw new EtlError('USAGE', `--state (or export.state in the config file) cannot be used with --from ${settings.from}: the state holds the watermark and id list of the Clerk API reads, and a file export would move them. Run file exports without a state.`);
   }
+  const wanted = expandResources(settings.resources);
+  if (settings.from && wanted.others.length) {
+    throw new EtlError('USAGE', `--resources ${wanted.others.join(',')}: these are read from the Clerk API; --from reads users from a file only.`);
+  }
   if (requestedMode === 'incremental' && !settings.state) throw new EtlError('USAGE', '--mode incremental needs --state <path | s3://…> to remember the watermark between runs.');
   const client = settings.from
     ? undefined
@@ -147,19 +161,22 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
     /** Start of the next run's overlap window: (id, updated_at) pairs from here on are remembered for it. */
     const recentSince = startedAt - overlapMs;
     const window = mode === 'incremental' ? { from: before!.watermark - overlapMs, to: startedAt } : undefined;
-    let source: Source;
+    let source: Source | undefined;
     const userText = settings.formats.includes('raw') ? 'all' : 'lossy';
-    if (settings.from) source = new FileSource(settings.from, settings.inputFormat);
+    if (!wanted.users) source = undefined;
+    else if (settings.from) source = new FileSource(settings.from, settings.inputFormat);
     else if (mode === 'incremental') source = new ClerkIncrementalSource({ client: client!, since: window!.from, until: startedAt, userText });
     else source = new ClerkApiSource({ client: client!, snapshotAt: startedAt, concurrency: settings.concurrency, userText });
+    const listSources = wanted.others.map((resource) => ({ resource, source: new ClerkListSource({ client: client!, resource }) }));
 
     if (settings.dryRun) {
-      const estimate = client ? await client.countUsers(mode === 'full' ? { created_at_before: startedAt } : {}, signal) : undefined;
+      const estimate = client && source ? await client.countUsers(mode === 'full' ? { created_at_before: startedAt } : {}, signal) : undefined;
       const plan = {
         mode,
         ...(modeNote ? { mode_note: modeNote } : {}),
         window: window ? { from: new Date(window.from).toISOString(), to: new Date(window.to).toISOString() } : { created_before: new Date(startedAt).toISOString() },
-        source: source.description,
+        resources: [...(source ? ['users'] : []), ...wanted.others],
+        source: source?.description ?? { kind: 'clerk-api' },
         estimated_users: estimate ?? null,
         estimate_note: mode === 'incremental' ? 'Clerk cannot count users by updated_at: this is every user; the run reads only those changed in the window' : undefined,
         destination: settings.to,
@@ -172,16 +189,21 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
     }
 
     // Deletions: a full run compares with the ids of the previous full run; an incremental run only with --detect-deletions.
-    const wantIds = Boolean(stateStore) && !settings.from && (mode === 'full' || settings.detectDeletions === true);
+    const wantIds = Boolean(stateStore) && Boolean(source) && !settings.from && (mode === 'full' || settings.detectDeletions === true);
     const previousIds = wantIds && before?.ids ? await stateStore!.readIds(before.ids.file) : undefined;
     const alreadyExported = mode === 'incremental' && before?.recent ? new Map(before.recent) : undefined;
+    // The resources besides users: the previous run's (id, updated_at) per resource tells deletions
+    // (every run) and unchanged records (incremental runs: not written again).
+    const previousResources = new Map<ResourceName, Map<string, number>>();
+    if (stateStore) for (const r of wanted.others) if (before?.resources?.[r]) previousResources.set(r, await stateStore.readPairs(before.resources[r].file));
     const destination = await openDestination(settings.to, runId, { s3: settings.s3, orphanGraceMs: settings.orphanGraceMs, log });
     const progress = new Progress(log, settings.progress && Boolean(process.stderr.isTTY));
-    log.info('export started', { run_id: runId, mode, source: source.description.kind, to: destination.url, formats: settings.formats.join(',') });
+    log.info('export started', { run_id: runId, mode, resources: [...(source ? ['users'] : []), ...wanted.others].join(','), to: destination.url, formats: settings.formats.join(',') });
     let result: ExportResult;
     try {
       result = await runExport({
         source,
+        resources: listSources.length ? { sources: listSources, previous: stateStore ? previousResources : undefined, changedOnly: mode === 'incremental' } : undefined,
         destination,
         formats: settings.formats,
         runId,
@@ -213,18 +235,27 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
       // Only now, after the manifest: a run that failed before this point leaves the watermark where it was.
       const newIds = wantIds ? await stateStore.writeIds(runId, mode === 'full' ? result.seenIds : (result.currentIds ?? result.seenIds)) : undefined;
       const recent = rememberedPairs(before?.recent, result.recent, recentSince);
+      const resources = { ...before?.resources };
+      for (const [r, pairs] of result.resourceIds ?? []) resources[r] = { run_id: runId, ...(await stateStore.writePairs(runId, r, pairs)) };
+      // A run that did not read the users leaves their watermark where it was (0 when none yet: the
+      // next incremental run of the users then reads them all, nothing missed).
+      const users = source
+        ? { watermark: startedAt, ids: newIds ? { run_id: runId, ...newIds } : before?.ids, recent: recent.length <= MAX_RECENT ? recent : undefined }
+        : { watermark: before?.watermark ?? 0, ids: before?.ids, recent: before?.recent };
       stateAfter = {
         state_version: 1,
-        watermark: startedAt,
-        watermark_iso: new Date(startedAt).toISOString(),
+        watermark: users.watermark,
+        watermark_iso: new Date(users.watermark).toISOString(),
         last_run_id: runId,
         last_mode: mode,
-        ids: newIds ? { run_id: runId, ...newIds } : before?.ids,
-        ...(recent.length <= MAX_RECENT ? { recent } : {}),
+        ids: users.ids,
+        ...(users.recent ? { recent: users.recent } : {}),
+        ...(Object.keys(resources).length ? { resources } : {}),
         updated_at: new Date().toISOString(),
       };
       await stateStore.write(stateAfter, version);
       if (newIds && before?.ids && before.ids.file !== newIds.file) await stateStore.deleteIds(before.ids.file).catch(() => undefined);
+      for (const [r, old] of Object.entries(before?.resources ?? {})) if (resources[r]?.file !== old.file) await stateStore.deleteIds(old.file).catch(() => undefined);
     }
     const ran = { client, runId, mode, modeNote, window, stateBefore: before, stateAfter };
     return result.status === 'published' ? { ...ran, status: result.status, result } : { ...ran, status: result.status, result };

@@ -9,6 +9,7 @@ import { FORMATS, PARQUET_CODECS, type FormatName } from '../load/formats.js';
 import { DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE } from '../load/s3-destination.js';
 import { DEFAULT_API_URL, DEFAULT_LOCK_TTL_MINUTES, DEFAULT_ORPHAN_GRACE_MINUTES, DEFAULT_OVERLAP_MINUTES, DEFAULT_USER_AGENT } from '../model/defaults.js';
 import { COLUMN_ACTIONS, PII_PRESETS } from '../transform/pii-policy.js';
+import { RESOURCE_CHOICES } from '../model/schema.js';
 import { autoOrWholeNumber, define, duration, flag, httpUrl, list, mappingOf, onOff, oneOf, rateLimit, size, text, wholeNumber } from './declare.js';
 
 const MIB = 1024 * 1024;
@@ -115,6 +116,11 @@ export const EXPORT_SETTINGS = {
     flag: '--s3-orphan-grace <minutes>', help: 'at start, abort multipart uploads of earlier runs (a killed exporter) older than this', group: 'Destination:', kind: duration('minutes', 0, 'ms'),
     default: DEFAULT_ORPHAN_GRACE_MINUTES * 60_000, config: { section: 'export.s3', key: 'orphan_grace_minutes' },
     readme: { table: 's3', doc: 'at start, clean up after earlier runs that were killed: their multipart uploads older than this, and (S3 and local) the files their publish journals list and their `_staging/<run_id>` folders. A killed run of this host whose process is gone is cleaned at once, whatever the grace' },
+  }),
+  resources: define({
+    flag: '--resources <list>', help: `what to export, comma-separated or repeated: ${RESOURCE_CHOICES.join(', ')}`, group: 'Source:', kind: list(RESOURCE_CHOICES, '--resources'), default: ['users'],
+    config: { section: 'export', key: 'resources' },
+    readme: { table: 'export', doc: '`users` and the rest of the directory: `organizations`, `organization_memberships`, `organization_invitations`, `organization_domains`, `invitations`, `waitlist_entries`, or `all`; each resource besides users is one table of the same name (see [Organizations and the rest of the directory](#organizations-and-the-rest-of-the-directory)). Read from the Clerk API only' },
   }),
   formats: define({
     flag: '--format <list>', help: `formats, comma-separated or repeated: ${FORMATS.join(', ')}`, group: 'Formats and files:', kind: list(FORMATS, '--format'), default: [...DEFAULT_FORMATS],

@@ -22,6 +22,11 @@ export interface RunState {
   ids?: { run_id: string; file: string; count: number };
   /** (id, updated_at) of users written by the last run inside its overlap window, so the next run skips them. */
   recent?: Array<[string, number]>;
+  /**
+   * The resources besides users: per resource, the file of (id, updated_at) of every record the last
+   * run listed. The next run writes only the records whose pair changed, and the ids gone are deletions.
+   */
+  resources?: Record<string, { run_id: string; file: string; count: number }>;
   updated_at: string;
 }
 
@@ -96,6 +101,26 @@ export class StateStore {
     const file = this.idsFile(runId);
     await this.store.writeSmall(file, gzipSync(list.join('\n')).toString('base64'));
     return { file, count: list.length };
+  }
+
+  /** Write one resource's (id, updated_at) pairs: `<state>.<resource>-<run_id>.gz`, one `id<TAB>updated_at` line each. */
+  async writePairs(runId: string, resource: string, pairs: ReadonlyMap<string, number>): Promise<{ file: string; count: number }> {
+    const lines = [...pairs].map(([id, at]) => `${id}\t${at}`).sort();
+    const file = `${this.key}.${resource}-${runId}.gz`;
+    await this.store.writeSmall(file, gzipSync(lines.join('\n')).toString('base64'));
+    return { file, count: lines.length };
+  }
+
+  async readPairs(file: string): Promise<Map<string, number>> {
+    const obj = await this.store.readSmall(file);
+    if (!obj) throw new EtlError('CONFIG_INVALID', `The record list ${file} named by the state ${this.url} is missing; changes and deletions cannot be told apart this run. Move the state away to start again.`);
+    const text = gunzipSync(Buffer.from(obj.content, 'base64')).toString('utf8');
+    const pairs = new Map<string, number>();
+    for (const line of text ? text.split('\n') : []) {
+      const tab = line.lastIndexOf('\t');
+      pairs.set(line.slice(0, tab), Number(line.slice(tab + 1)));
+    }
+    return pairs;
   }
 
   async readIds(file: string): Promise<IdSet> {

@@ -1,12 +1,12 @@
 /**
  * External-table DDL over the exported Parquet files (`clerk-etl schema --dialect …`), one statement
- * per table in {@link ALL_TABLES}. Layout (DESIGN.md "Output layout"): `<location>/<table>/dt=<YYYY-MM-DD>/
+ * per table (the user tables unless told). Layout (README, "Output layout"): `<location>/<table>/dt=<YYYY-MM-DD>/
  * <run_id>-<part>.parquet`; `dt` exists only as the Hive partition folder, never inside the files.
  * Parquet types: string/json → BYTE_ARRAY UTF8, boolean → BOOLEAN, int64 → INT64, timestamp →
  * INT64 TIMESTAMP(isAdjustedToUTC=true, MILLIS). JSON columns stay text in every dialect.
  */
 import { EtlError } from '../errors.js';
-import { SCHEMA_VERSION, ALL_TABLES, type ColumnType, type TableSchema } from '../model/schema.js';
+import { SCHEMA_VERSION, USER_TABLES, type ColumnType, type TableSchema } from '../model/schema.js';
 
 export const SQL_DIALECTS = ['athena', 'trino', 'duckdb', 'bigquery', 'snowflake'] as const;
 export type SqlDialect = (typeof SQL_DIALECTS)[number];
@@ -153,7 +153,7 @@ export function ddlLocationProblem(dialect: SqlDialect, location: string): strin
 }
 
 export interface DdlOptions {
-  /** The tables to write DDL for (default: all); tables without files must be left out, or DuckDB fails with "No files found". */
+  /** The tables to write DDL for (default: the tables of a users export); tables without files must be left out, or DuckDB fails with "No files found". */
   tables?: readonly TableSchema[];
   /** Tables left out because they have no Parquet files: named in a comment. */
   leftOut?: readonly string[];
@@ -169,7 +169,7 @@ export function schemaDdl(dialect: SqlDialect, location: string, options: DdlOpt
   const root = location.replace(/\/+$/, '');
   const head = [`clerk-etl schema version ${SCHEMA_VERSION}: ${dialect} DDL over the Parquet files under ${root}/<table>/dt=<YYYY-MM-DD>/.`, ...PREAMBLE[dialect](root)];
   if (options.leftOut?.length) head.push(`Left out, no Parquet files under ${root}/<table>/: ${options.leftOut.join(', ')}.`);
-  const blocks = (options.tables ?? ALL_TABLES).map((t) => {
+  const blocks = (options.tables ?? USER_TABLES).map((t) => {
     const json = t.columns.filter((c) => c.type === 'json').map((c) => c.name);
     const comment = `-- ${t.name}: ${t.description} JSON text columns: ${json.join(', ')}.`;
     return `${comment}\n${TEMPLATES[dialect](t, `${root}/${t.name}`)}\n`;

@@ -16,7 +16,7 @@ export function emptyRows(): RowsByTable {
 
 type Getter = (rec: Record<string, unknown>) => unknown;
 
-interface EntityPlan {
+export interface EntityPlan {
   getters: Getter[];
   known: Set<string>;
   nested: Array<{ key: string; known: Set<string> }>;
@@ -38,7 +38,7 @@ function jsonExact(v: unknown): string | null {
  * numbers a double cannot hold; a typed column (validated on the JSON.parse value) gets the number
  * JSON.parse would have read.
  */
-function compileEntity(entity: EntitySpec, skipArrays: boolean, exact: boolean): EntityPlan {
+export function compileEntity(entity: EntitySpec, skipArrays: boolean, exact: boolean): EntityPlan {
   const getters: Getter[] = [];
   const toJson = exact ? jsonExact : json;
   const scalar = exact ? plainNumber : (v: unknown): unknown => v;
@@ -48,6 +48,7 @@ function compileEntity(entity: EntitySpec, skipArrays: boolean, exact: boolean):
     getters.push(f.type === 'json' ? (r) => toJson(r[key]) : exact ? (r) => scalar(r[key] ?? null) : (r) => r[key] ?? null);
   }
   for (const o of entity.objects) {
+    if (o.reference) continue;
     const okey = o.key;
     for (const f of o.fields) {
       const key = f.key;
@@ -67,13 +68,14 @@ function compileEntity(entity: EntitySpec, skipArrays: boolean, exact: boolean):
   return {
     getters,
     known: new Set([...entity.fields.map((f) => f.key), ...entity.objects.map((o) => o.key)]),
-    nested: entity.objects.map((o) => ({ key: o.key, known: new Set(o.fields.map((f) => f.key)) })),
+    // A reference object's other fields are in its own table: not drift.
+    nested: entity.objects.filter((o) => !o.reference).map((o) => ({ key: o.key, known: new Set(o.fields.map((f) => f.key)) })),
     json: toJson,
   };
 }
 
 /** Unknown fields of `rec` (and of its one-level nested objects, as `key.field`), or null when none. */
-function extras(rec: Record<string, unknown>, plan: EntityPlan): Record<string, unknown> | null {
+export function extras(rec: Record<string, unknown>, plan: EntityPlan): Record<string, unknown> | null {
   let out: Record<string, unknown> | null = null;
   for (const k in rec) {
     if (!plan.known.has(k)) (out ??= extraObject())[k] = rec[k];
@@ -97,7 +99,7 @@ function extraObject(): Record<string, unknown> {
 }
 
 /** Whether `rec` has a field its plan does not know (what extras() would return, without building it). */
-function hasExtras(rec: Record<string, unknown>, plan: EntityPlan): boolean {
+export function hasExtras(rec: Record<string, unknown>, plan: EntityPlan): boolean {
   for (const k in rec) if (!plan.known.has(k)) return true;
   for (const n of plan.nested) {
     const v = rec[n.key];

@@ -41,6 +41,8 @@ const HASHED_COLUMNS = new Set([
   'username',
   'public_user_data_username',
   'public_user_data_identifier',
+  'public_inviter_data_identifier',
+  'invitation_email_address',
   'provider_user_id',
   'external_id',
   'scim_external_id',
@@ -63,6 +65,13 @@ const DROPPED_COLUMNS = new Set([
   'avatar_url',
   'public_user_data_profile_image_url',
   'public_user_data_image_url',
+  'public_inviter_data_first_name',
+  'public_inviter_data_last_name',
+  'public_inviter_data_image_url',
+  // An invitation's URL carries its sign-up ticket: a secret.
+  'invitations.url',
+  'organization_invitations.url',
+  'invitation_url',
   'unsafe_metadata',
   'backup_codes',
   'verification_message',
@@ -170,6 +179,16 @@ export class CompiledPolicy {
       this.plans.set(t.name, { schema: { ...t, columns }, keep, fns, identity: actions.every((a) => a === 'keep') });
     }
     this.description = description;
+  }
+
+  /** The description limited to the tables a run wrote (the manifest names no table the run did not have). */
+  describeTables(tables: ReadonlySet<string>): PolicyDescription {
+    const d = this.description;
+    return {
+      preset: d.preset,
+      columns: Object.fromEntries(Object.entries(d.columns).filter(([t]) => tables.has(t))),
+      dropped_tables: d.dropped_tables.filter((t) => tables.has(t)),
+    };
   }
 
   /** Whether any column or table is changed at all. */

@@ -98,6 +98,17 @@ export function findProblems(record: unknown, limit = 10): FieldProblem[] {
   return problems;
 }
 
+/**
+ * Check a record of a resource besides users (an organization, a membership, …) against its
+ * entity: required fields, JSON types, nullability, one level of nested objects. Returns the problems, at most `limit`.
+ */
+export function validateRecord(record: unknown, entity: EntitySpec, what: string, limit = 10): FieldProblem[] {
+  if (!isPlainObject(record)) return [{ field: '(record)', problem: `expected a JSON object (${what}), got ${kindOf(record)}` }];
+  const problems: FieldProblem[] = [];
+  checkEntity(record, entity, '', problems, limit);
+  return problems;
+}
+
 function checkEntity(rec: Record<string, unknown>, entity: EntitySpec, prefix: string, out: FieldProblem[], limit: number): void {
   for (const f of entity.fields) {
     if (out.length >= limit) return;

@@ -12,7 +12,7 @@ import type { Destination, OutputFile } from '../../src/load/destination.js';
 import { openDestination } from '../../src/load/open-destination.js';
 import { silentLogger } from '../../src/log.js';
 import { runExport, type Manifest } from '../../src/pipeline/export-run.js';
-import { ALL_TABLES } from '../../src/model/schema.js';
+import { USER_TABLES as ALL_TABLES } from '../../src/model/schema.js';
 import { readNdjson, readTable } from '../helpers/read-back.js';
 import { published } from '../helpers/export-run.js';
 

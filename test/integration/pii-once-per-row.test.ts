@@ -8,7 +8,7 @@ import { FileSource } from '../../src/extract/file-source.js';
 import { openDestination } from '../../src/load/open-destination.js';
 import { silentLogger } from '../../src/log.js';
 import type { Row } from '../../src/model/records.js';
-import { ALL_TABLES } from '../../src/model/schema.js';
+import { USER_TABLES as ALL_TABLES } from '../../src/model/schema.js';
 import { runExport } from '../../src/pipeline/export-run.js';
 import { CompiledPolicy, HASH_KEY_VARIABLE } from '../../src/transform/pii-policy.js';
 import { readTable } from '../helpers/read-back.js';

@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/log.js';
 import type { ExportPublished } from '../../src/pipeline/export-run.js';
 import { SQL_DIALECTS, schemaDdl, type SqlDialect } from '../../src/transform/ddl.js';
 import { schemaSql } from '../../src/transform/schema-render.js';
-import { ALL_TABLES as TABLES, type ColumnType, type TableSchema } from '../../src/model/schema.js';
+import { USER_TABLES as TABLES, type ColumnType, type TableSchema } from '../../src/model/schema.js';
 
 /** The statement text of each table (from its `-- <table>:` comment to the next one). */
 function blocks(ddl: string): Map<string, string> {
