@@ -113,7 +113,7 @@ export function emulatorCommand(deps: EmulatorCommandDeps = {}): Command {
     .option('--fault-rate-reset <p>', 'probability of a connection closed mid-body')
     .option('--fault-rate-429 <p>', 'probability of an injected 429 with Retry-After: 1')
     .option('--fault-rate-truncate <p>', 'probability of a 200 whose JSON body is cut off')
-    .option('--fault-rate-after-create <p>', 'probability that POST /v1/users creates the user, then answers 500 or drops the connection')
+    .option('--fault-rate-after-create <p>', 'probability that a create (POST /v1/users, /v1/organizations, …/memberships) happens, then answers 500 or drops the connection')
     .option('--user-quota <n>', "most users the instance holds (Clerk's development instances: 500); more creates get 403 user_quota_exceeded")
     .option('--fault-seed <n>', 'seed of the random faults (default: --seed)')
     .option('--inclusive-bounds', 'make created_at_after/_before (and the other _after/_before filters) include the bound; Clerk\'s behaviour is undocumented, default exclusive')

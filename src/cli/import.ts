@@ -30,8 +30,21 @@ export function importSummaryText(s: ImportSummary): string {
     lines.push('Not importable through the API (listed per user in the id map):');
     for (const [f, n] of ni) lines.push(`  ${f.padEnd(36)} ${fmt(n).padStart(8)} users`);
   }
+  const o = s.organizations;
+  if (o) {
+    for (const [what, k] of [['Organizations', o.organizations], ['Memberships', o.memberships]] as const) {
+      lines.push(
+        s.dry_run
+          ? `${what}: ${fmt(k.read)} read, ${fmt(k.would_create)} would be created, ${fmt(k.already_done)} already done, ${fmt(k.failed)} would fail.`
+          : `${what}: ${fmt(k.read)} read, ${fmt(k.created)} created${k.recovered ? ` (${fmt(k.recovered)} after an ambiguous answer)` : ''}, ${fmt(k.updated)} updated, ${fmt(k.exists)} already existed, ${fmt(k.already_done)} done by an earlier run, ${fmt(k.failed)} failed.`,
+      );
+    }
+    for (const [code, n] of Object.entries(o.failures_by_code).sort((a, b) => b[1] - a[1])) lines.push(`  ${code.padEnd(36)} ${fmt(n).padStart(8)}`);
+    if (o.images_not_copied) lines.push(`Organization logos not copied (Clerk takes a logo as an upload): ${fmt(o.images_not_copied)}; listed per organization in organization-id-map.csv.`);
+  }
   const prefix = s.dry_run ? 'dry-run-' : '';
   lines.push(`Reports: ${s.report_dir}/${prefix}id-map.csv, ${prefix}failures.ndjson, ${prefix}summary.json${s.dry_run ? '' : ', journal.ndjson'}`);
+  if (o) lines.push(`Organizations: ${s.report_dir}/${prefix}organization-id-map.csv, ${prefix}organization-failures.ndjson${s.dry_run ? '' : ', organizations-journal.ndjson, memberships-journal.ndjson'}`);
   if (s.stopped) lines.push(`Stopped: ${s.stopped}`);
   return lines.join('\n');
 }
@@ -60,7 +73,7 @@ export function importCommand(setExit: (code: number) => void): Command {
           signals.signal,
         );
         process.stdout.write(importSummaryText(summary) + '\n');
-        setExit(summary.counts.failed > 0 ? EXIT.REJECTED : EXIT.OK);
+        setExit(summary.counts.failed + (summary.organizations ? summary.organizations.organizations.failed + summary.organizations.memberships.failed : 0) > 0 ? EXIT.REJECTED : EXIT.OK);
       } catch (err) {
         // What was done before the signal, as after a finished run; the error line and exit 130 follow.
         if (err instanceof ImportInterruptedError) process.stdout.write(importSummaryText(err.summary) + '\n');

@@ -38,8 +38,8 @@ export interface FaultOptions {
   /** `Retry-After` of an injected 429, whole seconds. Default 1. */
   retryAfterSeconds?: number;
   /**
-   * Probability that a `POST /v1/users` that drew no other fault gets an ambiguous outcome: the user is
-   * created, then the emulator answers 500 or destroys the connection (equally likely; see {@link Fault}).
+   * Probability that a create (`POST /v1/users`, `/v1/organizations`, `/v1/organizations/{id}/memberships`)
+   * that drew no other fault gets an ambiguous outcome: the object is created, then the emulator answers 500 or destroys the connection (equally likely; see {@link Fault}).
    * Drawn from its own seeded stream, so it does not shift the other faults' sequence. Default 0.
    */
   rateAfterCreate?: number;
@@ -86,7 +86,7 @@ export class FaultInjector {
   }
 
   /**
-   * The fault of the next request; `create` marks a `POST /v1/users` (eligible for `rateAfterCreate`),
+   * The fault of the next request; `create` marks a create of a user, an organization or a membership (eligible for `rateAfterCreate`),
    * `write` any POST/PATCH/PUT/DELETE.
    */
   next(create = false, write = create): Fault | null {

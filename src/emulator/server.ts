@@ -410,7 +410,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
     if (options.onRequest) await options.onRequest({ method, path: url.pathname, query: url.searchParams, headers: req.headers, store, orgs });
 
-    const isCreate = method === 'POST' && url.pathname === '/v1/users';
+    // The creates an import sends: users, organizations, memberships (after-create faults hit these).
+    const isCreate = method === 'POST' && (url.pathname === '/v1/users' || url.pathname === '/v1/organizations' || /^\/v1\/organizations\/[^/]+\/memberships$/.test(url.pathname));
     const fault = match.route.faultable ? faults.next(isCreate, method !== 'GET') : null;
     if (fault === '429') {
       stats.injected['429']++;

@@ -36,9 +36,22 @@ export class ImportReports {
   constructor(
     readonly dir: string,
     dryRun: boolean,
+    /** The failures file's name after the dry-run prefix: the users' `failures.ndjson`, the organizations' own. */
+    failuresName = 'failures.ndjson',
   ) {
     this.prefix = dryRun ? 'dry-run-' : '';
-    this.failuresFd = openPrivate(path.join(ensurePrivateDir(dir), `${this.prefix}failures.ndjson`), 'w');
+    this.failuresFd = openPrivate(path.join(ensurePrivateDir(dir), `${this.prefix}${failuresName}`), 'w');
+  }
+
+  /** A CSV report in the report folder (`dry-run-` prefixed for a dry run), with the export's CSV rules. */
+  writeCsv(name: string, header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | undefined>>): void {
+    const cell = (v: string | undefined): string => (v ? csvText(escapeFormula(v)) : '');
+    writePrivateFile(path.join(this.dir, `${this.prefix}${name}`), [header, ...rows].map((r) => r.map(cell).join(',') + '\r\n').join(''));
+  }
+
+  /** `summary.json` (again, when a later stage adds to it). */
+  writeSummary(summary: object): void {
+    writePrivateFile(path.join(this.dir, `${this.prefix}summary.json`), JSON.stringify(summary, null, 2) + '\n');
   }
 
   /** Appended at once, with a synchronous write: a kill loses at most this line. */

@@ -41,6 +41,9 @@ export interface NdjsonChunk {
   firstLine: number;
 }
 
+/** What an import does with a record that already exists in Clerk (`--on-conflict`). */
+export type OnConflict = 'skip' | 'update' | 'fail';
+
 /** One rejected record: written to `_rejects/…/<run_id>.ndjson`. */
 export interface RejectedRecord {
   /** Where the record came from: `line 12`, `record 3`, `user user_…`. */

@@ -11,8 +11,10 @@ import { DONE_STATES, ImportJournal } from '../state/import-journal.js';
 import { findSharedIdentifiers, type SharedIdentifier } from '../load/import-identity.js';
 import { ClerkUserWriter, stopsTheRun, type ClerkUserOwners } from '../load/clerk-user-writer.js';
 import { ImportReports, type DryRunRow, type ImportFailure } from '../load/import-reports.js';
+import type { OrgImportSummary } from './import-orgs.js';
 
-export type OnConflict = 'skip' | 'update' | 'fail';
+import type { OnConflict } from '../model/records.js';
+export type { OnConflict };
 
 export interface ImportOptions {
   source: Source;
@@ -70,6 +72,8 @@ export interface ImportSummary {
   writes_per_second: number;
   clerk?: ClerkStatsReport;
   stopped?: string;
+  /** An import of an export folder: what became of its organizations and memberships. */
+  organizations?: OrgImportSummary;
 }
 
 /**

@@ -36,9 +36,10 @@ export class ImportJournal {
   private readonly last = new Map<string, JournalEntry>();
   readonly file: string;
 
-  constructor(reportDir: string, log?: Logger) {
+  /** `name`: the journal's file in the report folder (the users' is `journal.ndjson`; organizations and memberships have their own). */
+  constructor(reportDir: string, log?: Logger, name = 'journal.ndjson') {
     ensurePrivateDir(reportDir);
-    this.file = path.join(reportDir, 'journal.ndjson');
+    this.file = path.join(reportDir, name);
     const content = existsSync(this.file) ? readFileSync(this.file) : undefined;
     // Where the complete lines end. A write cut short by a crash or power loss leaves a last line
     // without its newline (or, after power loss, NUL bytes): appending to it would glue the next
