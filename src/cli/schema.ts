@@ -3,7 +3,10 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { EtlError } from '../errors.js';
 import { ddlLocationProblem, SQL_DIALECTS, schemaDdl, type DdlOptions, type SqlDialect } from '../transform/ddl.js';
-import { ALL_TABLES, USER_TABLES } from '../model/schema.js';
+import { ALL_TABLES, DELETIONS, resourceTableOf, USER_TABLES, type ResourceChoice, type TableSchema } from '../model/schema.js';
+import { EXPORT_SETTINGS } from '../settings/declarations.js';
+import { addSettingOptions, resolveSettings } from './options.js';
+import { expandResources } from '../pipeline/export.js';
 import { schemaJson, schemaMarkdown, schemaSql } from '../transform/schema-render.js';
 
 interface SchemaFlags {
@@ -13,7 +16,7 @@ interface SchemaFlags {
 }
 
 export function schemaCommand(): Command {
-  return new Command('schema')
+  const command = new Command('schema')
     .description(
       'Print the output tables and their columns: Markdown, JSON or generic SQL DDL, or with --dialect the ' +
         'external-table DDL (Athena, Trino, DuckDB, BigQuery, Snowflake) that queries an export in place.',
@@ -21,8 +24,11 @@ export function schemaCommand(): Command {
     .addOption(new Option('--format <format>', 'output format (--dialect implies sql)').choices(['md', 'json', 'sql']).default('md'))
     .addOption(new Option('--dialect <dialect>', 'print CREATE EXTERNAL TABLE / VIEW statements for this engine').choices(SQL_DIALECTS))
     .option('--to <dir | s3://bucket/prefix>', 'with --dialect: where the export was written (same as export --to; BigQuery: gs://). A local folder gets DDL only for the tables that have Parquet files', './clerk-export')
-    .addHelpText('after', '\nExamples:\n  clerk-etl schema --dialect duckdb --to ./clerk-export\n  clerk-etl schema --dialect athena --to s3://my-bucket/clerk')
+    .addHelpText('after', '\nExamples:\n  clerk-etl schema --dialect duckdb --to ./clerk-export\n  clerk-etl schema --dialect athena --to s3://my-bucket/clerk --resources all');
+  // An s3:// or gs:// location cannot be listed: --resources says which tables the export has.
+  return addSettingOptions(command, { resources: EXPORT_SETTINGS.resources }, ['Source:'])
     .action((flags: SchemaFlags, cmd: Command) => {
+      const resolved = resolveSettings({ resources: EXPORT_SETTINGS.resources }, cmd, undefined);
       if (flags.dialect && cmd.getOptionValueSource('format') !== 'default' && flags.format !== 'sql') {
         cmd.error(`error: --dialect prints SQL; it cannot be combined with --format ${flags.format}`, { exitCode: 2, code: 'clerk-etl.usage' });
       }
@@ -30,7 +36,7 @@ export function schemaCommand(): Command {
       const problem = flags.dialect && ddlLocationProblem(flags.dialect, flags.to);
       if (problem) throw new EtlError('USAGE', problem);
       const text = flags.dialect
-        ? schemaDdl(flags.dialect, flags.to, tablesWithFiles(flags.to))
+        ? schemaDdl(flags.dialect, flags.to, tablesWithFiles(flags.to, resolved.resources))
         : flags.format === 'json'
           ? schemaJson()
           : flags.format === 'sql'
@@ -40,13 +46,20 @@ export function schemaCommand(): Command {
     });
 }
 
+/** The tables of an export of these resources (`--resources`), for a location that cannot be listed. */
+function tablesOf(resources: ReadonlyArray<ResourceChoice>): TableSchema[] {
+  const { users, others } = expandResources(resources);
+  const tables = [...(users ? USER_TABLES : []), ...others.map(resourceTableOf)];
+  return others.length ? [...tables, DELETIONS] : tables;
+}
+
 /**
  * A local export: only the tables that have Parquet files under `<to>/<table>/dt=…/` (a view over a
  * folder without any fails in DuckDB: "No files found"), and none at all is an error. A remote
  * location (s3://, gs://) cannot be listed without its credentials: every table.
  */
-function tablesWithFiles(to: string): DdlOptions {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(to)) return {};
+function tablesWithFiles(to: string, resources: ReadonlyArray<ResourceChoice>): DdlOptions {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(to)) return { tables: tablesOf(resources) };
   const hasParquet = (table: string): boolean => {
     const dir = path.join(to, table);
     if (!existsSync(dir)) return false;
