@@ -141,6 +141,35 @@ describe('import --from <export folder>: organizations and memberships', () => {
     expect(summary.organizations!.memberships.failed).toBeGreaterThanOrEqual(1);
   });
 
+  it('--on-conflict: an organization whose slug and name are already there is skipped, updated or stops the run; one with the slug but another name is never merged', async () => {
+    const a = await emulator({ users: 30, organizations: 3, seed: 89 });
+    const from = path.join(dir, 'conflict-a');
+    await exportRun(exportSettings(a, from), silentLogger, new AbortController().signal);
+    const [same, other] = a.orgs.organizations();
+    const api = (em: RunningEmulator, body: unknown) =>
+      fetch(em.url + '/v1/organizations', { method: 'POST', headers: { Authorization: `Bearer ${em.secretKey}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<{ id: string }>);
+    for (const mode of ['skip', 'update', 'fail'] as const) {
+      const b = await emulator({ users: 0, seed: 90 });
+      const existing = await api(b, { name: same!.name, slug: same!.slug, max_allowed_memberships: 99 });
+      const foreign = await api(b, { name: 'Somebody else', slug: other!.slug });
+      const report = path.join(dir, `conflict-${mode}`);
+      const run = executeImport(importSettings(b, from, report, { onConflict: mode }), silentLogger, new AbortController().signal);
+      if (mode === 'fail') {
+        await expect(run).rejects.toThrow(/already exists in Clerk and --on-conflict is fail/);
+        continue;
+      }
+      const s = (await run).organizations!.organizations;
+      expect(s, mode).toMatchObject(mode === 'skip' ? { exists: 1, failed: 1, created: 1 } : { updated: 1, failed: 1, created: 1 });
+      expect(b.orgs.organizations()).toHaveLength(3);
+      expect(b.orgs.organization(existing.id)!.max_allowed_memberships).toBe(mode === 'update' ? same!.max_allowed_memberships : 99);
+      expect(b.orgs.organization(foreign.id)!.name).toBe('Somebody else');
+      const f = readNdjson(path.join(report, 'organization-failures.ndjson')).find((x) => x.source_id === other!.id)!;
+      expect(f.message).toContain(`already belongs to organization ${foreign.id} ("Somebody else"), not this organization`);
+      const rows = csv(path.join(report, 'organization-id-map.csv'));
+      expect(rows.find((r) => r.source_id === same!.id)?.clerk_id).toBe(existing.id);
+    }
+  });
+
   it('--dry-run reads the folder and sends nothing', async () => {
     const a = await emulator({ users: 30, organizations: 4, seed: 87 });
     const from = path.join(dir, 'dry-a');

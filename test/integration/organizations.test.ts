@@ -80,6 +80,39 @@ describe('export --resources all', () => {
     }
   });
 
+  it('organizations deleted and created while the export pages: every one that existed for the whole run is written once, and the manifest says the counts moved', async () => {
+    let pages = 0;
+    const deleted: string[] = [];
+    const em = await emulator({
+      users: 200,
+      organizations: 1200,
+      seed: 74,
+      onRequest: ({ method, path: p, query, orgs }) => {
+        if (method !== 'GET' || p !== '/v1/organizations' || query.get('limit') === '1') return;
+        if (++pages < 2) return;
+        // Between pages: the 60 oldest go (more than the 50 a page repeats), one is added at the end.
+        for (const o of orgs.organizations().sort((a, b) => a.created_at - b.created_at).slice(0, 60)) {
+          orgs.deleteOrganization(o.id);
+          deleted.push(o.id);
+        }
+        const any = orgs.organizations()[0]!;
+        orgs.putOrganization({ ...any, id: `org_new_${pages}`, slug: `new-${pages}`, created_at: Date.now() + pages, updated_at: Date.now() + pages });
+      },
+    });
+    const before = em.orgs.organizations().map((o) => o.id);
+    const out = await exportRun(settings(em, 'moving', { resources: ['organizations'], formats: ['ndjson'] }), silentLogger, new AbortController().signal);
+    const m = out.result.manifest;
+    const ids = (await readTable(m.destination, m, 'organizations', 'ndjson')).map((r) => r.id as string);
+    expect(new Set(ids).size).toBe(ids.length);
+    const survivors = before.filter((id) => !deleted.includes(id));
+    expect(deleted.length).toBeGreaterThan(60);
+    for (const id of survivors) expect(ids, id).toContain(id);
+    const c = m.counts.resources!.organizations!;
+    expect(c.pages_reread).toBeGreaterThan(0);
+    expect(c.total_count_at_start).toBe(1200);
+    expect(c.note).toMatch(/records were created or deleted during the run/);
+  });
+
   it('DuckDB joins users, memberships and organizations into the organizations and roles the emulator holds for every user', async () => {
     const em = await emulator({ users: 300, organizations: 40, seed: 72 });
     const out = await exportRun(settings(em, 'join', { formats: ['parquet'] }), silentLogger, new AbortController().signal);
