@@ -29,3 +29,4 @@ export { EtlError } from './errors.js';
 export { createLogger, silentLogger, type Logger } from './log.js';
 export { startEmulator, type EmulatorOptions, type RunningEmulator } from './emulator/server.js';
 export { generateUsers } from './emulator/generate.js';
+export { PostgresMirror, type OnDelete, type ApplyResult, type RunToApply } from './load/postgres-mirror.js';

@@ -1,6 +1,6 @@
 import { ClerkClient } from '../clerk/client.js';
 import { clerkClientFrom, type ClientSettings } from './clerk-connection.js';
-import { EtlError } from '../errors.js';
+import { EtlError, redactUrl } from '../errors.js';
 import type { Logger } from '../log.js';
 import { ClerkApiSource } from '../extract/clerk-api-source.js';
 import { FileSource, type FileFormat } from '../extract/file-source.js';
@@ -23,6 +23,10 @@ import { autoWorkers } from './parallel/transform-pool.js';
 import { IdSet } from '../model/id-set.js';
 import { idOf } from '../transform/id-gate.js';
 import { stat } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isPostgresUrl, PostgresMirror, type ApplyResult, type OnDelete } from '../load/postgres-mirror.js';
 import { RESOURCE_NAMES, type ResourceChoice, type ResourceName } from '../model/schema.js';
 import { ClerkListSource } from '../extract/clerk-list-source.js';
 
@@ -63,6 +67,8 @@ export interface ExportSettings extends ClientSettings {
   pii?: PiiPolicySpec;
   csvFormulaEscape?: boolean;
   schemaContract?: SchemaContract;
+  /** `--to postgres://…`: what a record that disappeared becomes. Default `mark`. */
+  onDelete?: OnDelete;
   /** What to read: `users` and the resources besides users, or `all`. Default `['users']`. */
   resources?: ReadonlyArray<ResourceChoice>;
 }
@@ -85,6 +91,8 @@ interface ExportOutcomeBase {
   stateBefore: RunState | null;
   /** The state this run saved (with `--state`; never for a dry run). */
   stateAfter?: RunState;
+  /** `--to postgres://…`: what applying the run to the database did. */
+  postgres?: ApplyResult;
 }
 
 /** A run that did run: its result, and the state it saved (with `--state`). */
@@ -115,7 +123,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
   const runId = settings.runId ?? newRunId(new Date(startedAt));
   const requestedMode = settings.mode ?? 'full';
   // Before anything else: an unsupported scheme must not become a local folder named `postgres:`.
-  assertSupportedLocation(settings.to, '--to');
+  assertSupportedLocation(settings.to, 'export --to');
   if (settings.state) assertSupportedLocation(settings.state, '--state');
   if (settings.from) assertSupportedLocation(settings.from, '--from');
   // At start-up, before any request: a policy that hashes without CLERK_ETL_HASH_KEY fails here.
@@ -179,7 +187,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
         source: source?.description ?? { kind: 'clerk-api' },
         estimated_users: estimate ?? null,
         estimate_note: mode === 'incremental' ? 'Clerk cannot count users by updated_at: this is every user; the run reads only those changed in the window' : undefined,
-        destination: settings.to,
+        destination: redactUrl(settings.to),
         formats: settings.formats,
         detect_deletions: mode === 'full' ? Boolean(before?.ids) : Boolean(settings.detectDeletions && before?.ids),
         state: settings.state ?? null,
@@ -196,7 +204,11 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
     // (every run) and unchanged records (incremental runs: not written again).
     const previousResources = new Map<ResourceName, Map<string, number>>();
     if (stateStore) for (const r of wanted.others) if (before?.resources?.[r]) previousResources.set(r, await stateStore.readPairs(before.resources[r].file));
-    const destination = await openDestination(settings.to, runId, { s3: settings.s3, orphanGraceMs: settings.orphanGraceMs, log });
+    // A PostgreSQL mirror: the run is written as CSV to a private local folder, then applied in one transaction (docs/postgres.md).
+    const mirror = isPostgresUrl(settings.to) ? new PostgresMirror(settings.to, log) : undefined;
+    const staged = mirror ? mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-pg-')) : undefined;
+    const formats: FormatName[] = mirror ? ['csv'] : settings.formats;
+    const destination = await openDestination(staged ?? settings.to, runId, { s3: settings.s3, orphanGraceMs: settings.orphanGraceMs, log });
     const progress = new Progress(log, settings.progress && Boolean(process.stderr.isTTY));
     log.info('export started', { run_id: runId, mode, resources: [...(source ? ['users'] : []), ...wanted.others].join(','), to: destination.url, formats: settings.formats.join(',') });
     let result: ExportResult;
@@ -205,7 +217,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
         source,
         resources: listSources.length ? { sources: listSources, previous: stateStore ? previousResources : undefined, changedOnly: mode === 'incremental' } : undefined,
         destination,
-        formats: settings.formats,
+        formats,
         runId,
         startedAt,
         signal,
@@ -223,12 +235,25 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
         schemaContract: settings.schemaContract,
         parquet: { rowGroupSize: settings.rowGroupSize, codec: settings.parquetCodec },
         ...(await resolveWorkers(settings)),
-        layout: { maxRowsPerFile: settings.maxRowsPerFile, maxFileBytes: settings.maxFileBytes, compress: settings.compress, csvFormulaEscape: settings.csvFormulaEscape },
+        layout: mirror ? { csvFormulaEscape: false } : { maxRowsPerFile: settings.maxRowsPerFile, maxFileBytes: settings.maxFileBytes, compress: settings.compress, csvFormulaEscape: settings.csvFormulaEscape },
         onProgress: settings.progress ? (p) => progress.update(p) : undefined,
         clerkStats: client ? () => clerkStatsReport(client.stats) : undefined,
       });
     } finally {
       progress.done();
+    }
+    let applied: ApplyResult | undefined;
+    if (mirror && staged) {
+      try {
+        // Before the state: a run the database did not take leaves the watermark where it was.
+        if (result.status === 'published') {
+          const manifest = result.manifest;
+          applied = await mirror.apply({ manifest, pathOf: (p) => path.join(staged, p) }, settings.onDelete ?? 'mark', signal);
+          log.info('run applied to PostgreSQL', { run_id: runId, schema: mirror.schema, status: applied.status });
+        }
+      } finally {
+        rmSync(staged, { recursive: true, force: true });
+      }
     }
     let stateAfter: RunState | undefined;
     if (stateStore) {
@@ -257,7 +282,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
       if (newIds && before?.ids && before.ids.file !== newIds.file) await stateStore.deleteIds(before.ids.file).catch(() => undefined);
       for (const [r, old] of Object.entries(before?.resources ?? {})) if (resources[r]?.file !== old.file) await stateStore.deleteIds(old.file).catch(() => undefined);
     }
-    const ran = { client, runId, mode, modeNote, window, stateBefore: before, stateAfter };
+    const ran = { client, runId, mode, modeNote, window, stateBefore: before, stateAfter, postgres: applied };
     return result.status === 'published' ? { ...ran, status: result.status, result } : { ...ran, status: result.status, result };
   } finally {
     if (locked) await stateStore!.releaseLock().catch((err: unknown) => log.warn('could not release the lock', { error: (err as Error).message }));

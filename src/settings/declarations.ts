@@ -97,8 +97,12 @@ export const EXPORT_SETTINGS = {
     readme: { table: 'export', doc: 'with `--from`: publish an empty snapshot (and the rejects) even when the file gives no valid user. An API export of an instance with no user always publishes: that is a true snapshot' },
   }),
   to: define({
-    flag: '--to <dir | s3://bucket/prefix>', help: 'output folder or S3 prefix', group: 'Destination:', kind: text(), default: './clerk-export', config: { section: 'export', key: 'to' },
-    readme: { table: 'export', doc: 'output folder or S3 prefix (see [S3](#s3)); any other `scheme://` (`gs://`, `http://`, `postgres://`…) is refused with exit 2, as for `--state` (a file or `s3://`) and `--from` (a local file)' },
+    flag: '--to <dir | s3://… | postgres://…>', help: 'output folder, S3 prefix, or a PostgreSQL mirror', group: 'Destination:', kind: text(), default: './clerk-export', config: { section: 'export', key: 'to' },
+    readme: { table: 'export', doc: 'output folder, S3 prefix (see [S3](#s3)), or `postgres://user@host:port/db?schema=clerk` (see [PostgreSQL mirror](#postgresql-mirror)); any other `scheme://` (`gs://`, `http://`…) is refused with exit 2, as for `--state` (a file or `s3://`) and `--from` (a local file)' },
+  }),
+  onDelete: define({
+    flag: '--on-delete <mode>', help: 'postgres:// mirror: a record gone from Clerk gets _deleted_at (mark) or is removed with its child rows (delete)', group: 'Destination:', kind: oneOf(['mark', 'delete']), default: 'mark',
+    config: { section: 'export', key: 'on_delete' }, readme: { table: 'export', doc: 'with `--to postgres://…`: a user or record that disappeared from Clerk keeps its row with `_deleted_at` set (`mark`), or is removed with its child rows (`delete`); see [PostgreSQL mirror](#postgresql-mirror)' },
   }),
   s3Endpoint: define({ flag: '--s3-endpoint <url>', help: 'S3-compatible endpoint (MinIO, Ceph, R2)', group: 'Destination:', kind: httpUrl('http://minio:9000'), defaultText: 'AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else AWS', config: { section: 'export.s3', key: 'endpoint' }, readme: { table: 's3' } }),
   s3Region: define({ flag: '--s3-region <region>', help: 'S3 region', group: 'Destination:', kind: text(), defaultText: 'AWS_REGION / the AWS config', config: { section: 'export.s3', key: 'region' }, readme: { table: 's3' } }),

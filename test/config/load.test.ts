@@ -49,7 +49,7 @@ describe('unknown keys', () => {
     expect(TOP_LEVEL_KEYS).toEqual(['clerk', 'export', 'import']);
     expect(CONFIG_KEYS.clerk).toEqual(['secret_key', 'api_url', 'rate_limit', 'user_agent']);
     expect(CONFIG_KEYS['export.s3']).toEqual(['endpoint', 'region', 'path_style', 'sse', 'kms_key_id', 'storage_class', 'part_size', 'queue_size', 'checksums', 'orphan_grace_minutes']);
-    expect(CONFIG_KEYS.export).toHaveLength(26);
+    expect(CONFIG_KEYS.export).toHaveLength(27);
     expect(CONFIG_KEYS.export).toEqual(expect.arrayContaining(['pii', 'csv_formula_escape', 'schema_contract', 'workers', 'resources']));
     expect(CONFIG_KEYS.import).toEqual(['from', 'input_format', 'report', 'on_conflict', 'dry_run', 'external_id', 'concurrency', 'max_attempts', 'request_timeout_ms', 'log_format', 'log_level']);
   });

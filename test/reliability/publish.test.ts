@@ -121,10 +121,10 @@ describe('paths that cannot be created', () => {
 describe('locations with a scheme the tool does not support', () => {
   const secret = 'Sup3rSecretPw9';
   for (const [flag, value, takes] of [
-    ['--to', `postgres://etl:${secret}@db.example/clerk`, 'a local folder or s3://bucket/prefix'],
-    ['--to', 'gs://bucket/clerk', 'a local folder or s3://bucket/prefix'],
-    ['--to', 'http://example.com/clerk', 'a local folder or s3://bucket/prefix'],
-    ['--to', 'S3://bucket/clerk', 'a local folder or s3://bucket/prefix'],
+    ['--to', `mysql://etl:${secret}@db.example/clerk`, 'a local folder, s3://bucket/prefix or postgres://host:port/db?schema=…'],
+    ['--to', 'gs://bucket/clerk', 'a local folder, s3://bucket/prefix or postgres://host:port/db?schema=…'],
+    ['--to', 'http://example.com/clerk', 'a local folder, s3://bucket/prefix or postgres://host:port/db?schema=…'],
+    ['--to', 'S3://bucket/clerk', 'a local folder, s3://bucket/prefix or postgres://host:port/db?schema=…'],
     ['--state', 'gs://bucket/state.json', 'a local file or s3://bucket/key'],
     ['--from', `https://etl:${secret}@files.example/users.ndjson`, 'a local file'],
   ] as const) {

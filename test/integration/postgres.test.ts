@@ -1,0 +1,127 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningEmulator } from '../../src/emulator/server.js';
+import { silentLogger } from '../../src/log.js';
+import { executeExport, type ExportSettings } from '../../src/pipeline/export.js';
+import { PostgresMirror } from '../../src/load/postgres-mirror.js';
+import { emulatorPerTest } from '../helpers/emulators.js';
+import { exportRun, published } from '../helpers/export-run.js';
+import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-pgtest-'));
+let pgServer: RunningPostgres;
+beforeAll(async () => {
+  pgServer = await startPostgres();
+}, 60_000);
+afterAll(async () => {
+  await pgServer?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+const emulator = emulatorPerTest();
+
+function settings(em: RunningEmulator, to: string, name: string, extra: Partial<ExportSettings> = {}): ExportSettings {
+  return {
+    to,
+    formats: ['parquet'],
+    inputFormat: 'auto',
+    apiUrl: em.url,
+    secretKey: em.secretKey,
+    concurrency: 2,
+    rateLimit: { requests: 100_000, windowMs: 1000 },
+    progress: false,
+    state: path.join(dir, name, 'state.json'),
+    ...extra,
+  };
+}
+
+async function api(em: RunningEmulator, method: string, p: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(em.url + p, { method, headers: { Authorization: `Bearer ${em.secretKey}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** The mirror's live users, emails and organizations, next to the emulator's. */
+async function compare(db: string, em: RunningEmulator): Promise<void> {
+  const users = await pgServer.query<{ id: string; first_name: string | null; updated_at: Date }>(db, 'SELECT id, first_name, updated_at FROM clerk.users WHERE _deleted_at IS NULL ORDER BY id');
+  const expected = em.store.all().map((u) => ({ id: u.id, first_name: u.first_name ?? null, updated_at: new Date(u.updated_at) })).sort((a, b) => (a.id < b.id ? -1 : 1));
+  expect(users).toEqual(expected);
+  const emails = await pgServer.query<{ user_id: string; email_address: string }>(db, 'SELECT e.user_id, e.email_address FROM clerk.user_email_addresses e JOIN clerk.users u ON u.id = e.user_id WHERE u._deleted_at IS NULL ORDER BY 1, 2');
+  const expectedEmails = em.store.all().flatMap((u) => (u.email_addresses as Array<{ email_address: string }>).map((e) => ({ user_id: u.id, email_address: e.email_address })));
+  expect(emails).toEqual(expectedEmails.sort((a, b) => (a.user_id === b.user_id ? (a.email_address < b.email_address ? -1 : 1) : a.user_id < b.user_id ? -1 : 1)));
+  const orgs = await pgServer.query<{ id: string; name: string }>(db, 'SELECT id, name FROM clerk.organizations WHERE _deleted_at IS NULL ORDER BY id');
+  expect(orgs).toEqual(em.orgs.organizations().map((o) => ({ id: o.id, name: o.name })).sort((a, b) => (a.id < b.id ? -1 : 1)));
+}
+
+describe('export --to postgres://', () => {
+  it('full, then 10 users updated + 5 deleted + 7 created and organizations changed, incremental, then full: after each run the mirror equals the emulator', async () => {
+    const em = await emulator({ users: 150, organizations: 12, seed: 91 });
+    const db = await pgServer.newDatabase('scenario');
+    const s = settings(em, `${db}?schema=clerk`, 'scenario', { resources: ['all'], mode: 'incremental', detectDeletions: true });
+    const first = published(await executeExport(s, silentLogger, new AbortController().signal));
+    expect(first.postgres?.status).toBe('applied');
+    await compare(db, em);
+
+    const all = em.store.all();
+    for (const u of all.slice(10, 20)) await api(em, 'PATCH', `/v1/users/${u.id}`, { first_name: 'Changed' });
+    const deleted = all.slice(30, 35).map((u) => u.id);
+    for (const id of deleted) await api(em, 'DELETE', `/v1/users/${id}`);
+    for (let i = 0; i < 7; i++) await api(em, 'POST', '/v1/users', { email_address: [`pg-new-${i}@example.com`], first_name: `New ${i}`, skip_password_requirement: true });
+    const orgs = em.orgs.organizations();
+    for (const o of orgs.slice(0, 3)) await api(em, 'PATCH', `/v1/organizations/${o.id}`, { name: `Renamed ${o.id}` });
+    await api(em, 'DELETE', `/v1/organizations/${orgs[5]!.id}`);
+    await api(em, 'POST', '/v1/organizations', { name: 'Brand new' });
+    await new Promise((r) => setTimeout(r, 5));
+
+    const second = published(await executeExport(s, silentLogger, new AbortController().signal));
+    expect(second.mode).toBe('incremental');
+    expect(second.result.manifest.counts.written).toBe(17);
+    await compare(db, em);
+    const marked = await pgServer.query<{ id: string }>(db, 'SELECT id FROM clerk.users WHERE _deleted_at IS NOT NULL ORDER BY id');
+    expect(marked.map((r) => r.id)).toEqual([...deleted].sort());
+
+    const third = published(await executeExport({ ...s, mode: 'full' }, silentLogger, new AbortController().signal));
+    expect(third.postgres?.status).toBe('applied');
+    await compare(db, em);
+    const runs = await pgServer.query<{ run_id: string; mode: string }>(db, 'SELECT run_id, mode FROM clerk.clerk_etl_runs ORDER BY run_id');
+    expect(runs.map((r) => r.mode)).toEqual(['full', 'incremental', 'full']);
+  }, 60_000);
+
+  it('--on-delete delete removes a deleted user with its child rows; the same run applied twice changes nothing', async () => {
+    const em = await emulator({ users: 40, seed: 92 });
+    const db = await pgServer.newDatabase('deletes');
+    const to = `${db}?schema=clerk`;
+    await exportRun(settings(em, to, 'deletes', { onDelete: 'delete' }), silentLogger, new AbortController().signal);
+    const gone = em.store.all()[3]!.id;
+    await api(em, 'DELETE', `/v1/users/${gone}`);
+    await exportRun(settings(em, to, 'deletes', { onDelete: 'delete' }), silentLogger, new AbortController().signal);
+    expect(await pgServer.query(db, 'SELECT id FROM clerk.users WHERE id = $1', [gone])).toEqual([]);
+    expect(await pgServer.query(db, 'SELECT user_id FROM clerk.user_email_addresses WHERE user_id = $1', [gone])).toEqual([]);
+    await compare(db, em);
+
+    // A run exported to files with CSV, applied twice: the second is skipped and nothing moves.
+    const out = path.join(dir, 'deletes-files');
+    const run = await exportRun({ ...settings(em, out, 'deletes-files'), state: undefined, formats: ['csv'] }, silentLogger, new AbortController().signal);
+    const mirror = new PostgresMirror(to, silentLogger);
+    const before = await pgServer.query(db, 'SELECT md5(string_agg(u::text, \'|\' ORDER BY id)) AS h FROM clerk.users u');
+    const a = await mirror.apply({ manifest: run.result.manifest, pathOf: (p) => path.join(out, p) }, 'delete');
+    expect(a.status).toBe('applied');
+    const mid = await pgServer.query(db, 'SELECT md5(string_agg(u::text, \'|\' ORDER BY id)) AS h FROM clerk.users u');
+    const b = await mirror.apply({ manifest: run.result.manifest, pathOf: (p) => path.join(out, p) }, 'delete');
+    expect(b.status).toBe('skipped');
+    expect(await pgServer.query(db, 'SELECT md5(string_agg(u::text, \'|\' ORDER BY id)) AS h FROM clerk.users u')).toEqual(mid);
+    expect(before).not.toEqual(undefined);
+  }, 60_000);
+
+  it('a database that cannot be reached: the run fails naming it, the password never shown, the state untouched', async () => {
+    const em = await emulator({ users: 10, seed: 93 });
+    const s = settings(em, 'postgres://etl:Sup3rSecretPw9@127.0.0.1:1/nowhere', 'unreachable');
+    const err = await executeExport(s, silentLogger, new AbortController().signal).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/Cannot connect to PostgreSQL at postgres:\/\/etl:\[REDACTED\]@127\.0\.0\.1:1/);
+    expect((err as Error).message).not.toContain('Sup3rSecretPw9');
+    expect(existsSync(s.state!)).toBe(false);
+  });
+});
