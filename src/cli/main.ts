@@ -6,6 +6,7 @@ import { exitCodeFor, EXIT } from './exit-codes.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
 import { schemaCommand } from './schema.js';
+import { loadCommand } from './load.js';
 import { PACKAGE_VERSION } from '../model/defaults.js';
 
 /** Run the CLI; resolves to the process exit code. */
@@ -23,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     .version(PACKAGE_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const cmd of [exportCommand(setExit), importCommand(setExit), schemaCommand(), demoCommand(setExit), emulatorCommand()]) {
+  for (const cmd of [exportCommand(setExit), importCommand(setExit), loadCommand(), schemaCommand(), demoCommand(setExit), emulatorCommand()]) {
     program.addCommand(cmd.exitOverride());
   }
   program.addHelpText(

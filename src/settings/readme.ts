@@ -4,7 +4,7 @@
  * and a test fails when the README is stale.
  */
 import type { AnySetting } from './declare.js';
-import { EXPORT_SETTINGS, IMPORT_SETTINGS } from './declarations.js';
+import { EXPORT_SETTINGS, IMPORT_SETTINGS, LOAD_SETTINGS } from './declarations.js';
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
 
@@ -18,7 +18,8 @@ function row(setting: AnySetting): string {
 
 /** The markdown table of one README table name (`export`, `scheduling`, `s3`, `governance`, `import`). */
 export function flagTable(table: string): string {
-  const settings = [...Object.values<AnySetting>(EXPORT_SETTINGS), ...Object.values<AnySetting>(IMPORT_SETTINGS)].filter((s) => s.flag && s.readme?.table === table);
+  // A declaration shared by two commands (load reuses export's --on-delete) is listed once.
+  const settings = [...new Set([...Object.values<AnySetting>(EXPORT_SETTINGS), ...Object.values<AnySetting>(IMPORT_SETTINGS), ...Object.values<AnySetting>(LOAD_SETTINGS)])].filter((s) => s.flag && s.readme?.table === table);
   return ['| flag | default | config file | meaning |', '|---|---|---|---|', ...settings.map(row)].join('\n');
 }
 

@@ -9,6 +9,7 @@ import { PostgresMirror } from '../../src/load/postgres-mirror.js';
 import { emulatorPerTest } from '../helpers/emulators.js';
 import { exportRun, published } from '../helpers/export-run.js';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
+import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-pgtest-'));
 let pgServer: RunningPostgres;
@@ -114,6 +115,35 @@ describe('export --to postgres://', () => {
     expect(await pgServer.query(db, 'SELECT md5(string_agg(u::text, \'|\' ORDER BY id)) AS h FROM clerk.users u')).toEqual(mid);
     expect(before).not.toEqual(undefined);
   }, 60_000);
+
+  it('load --from <export folder> applies its five runs in order (CSV with formula escaping undone), equal to Clerk; loading again applies nothing', async () => {
+    const em = await emulator({ users: 80, organizations: 6, seed: 94 });
+    const out = path.join(dir, 'load-files');
+    const s = settings(em, out, 'load-files', { formats: ['csv', 'parquet'], resources: ['all'], mode: 'incremental', detectDeletions: true });
+    const change = async (round: number): Promise<void> => {
+      const users = em.store.all();
+      await api(em, 'PATCH', `/v1/users/${users[round]!.id}`, { first_name: round % 2 ? '=SUM(A1:A9)' : '-minus' });
+      await api(em, 'DELETE', `/v1/users/${users[round + 10]!.id}`);
+      await api(em, 'POST', '/v1/users', { email_address: [`load-${round}@example.com`], first_name: `+plus ${round}`, skip_password_requirement: true });
+      await api(em, 'PATCH', `/v1/organizations/${em.orgs.organizations()[round]!.id}`, { name: `@org ${round}` });
+      await new Promise((r) => setTimeout(r, 5));
+    };
+    await exportRun(s, silentLogger, new AbortController().signal);
+    for (let round = 1; round <= 3; round++) {
+      await change(round);
+      await exportRun(s, silentLogger, new AbortController().signal);
+    }
+    await change(4);
+    await exportRun({ ...s, mode: 'full' }, silentLogger, new AbortController().signal);
+    const db = await pgServer.newDatabase('loaded');
+    const first = await runCli(['load', '--from', out, '--to', `${db}?schema=clerk`, '--log-format', 'json']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/Load finished: 5 run\(s\) applied .*, 0 already in the database/);
+    await compare(db, em);
+    expect(await pgServer.query(db, "SELECT first_name FROM clerk.users WHERE first_name LIKE '=%' OR first_name LIKE '-%' OR first_name LIKE '+%' ORDER BY 1")).toEqual([{ first_name: '+plus 1' }, { first_name: '+plus 2' }, { first_name: '+plus 3' }, { first_name: '+plus 4' }, { first_name: '-minus' }, { first_name: '-minus' }, { first_name: '=SUM(A1:A9)' }, { first_name: '=SUM(A1:A9)' }].filter(() => true).sort((a, b) => (a.first_name < b.first_name ? -1 : 1)));
+    const again = await runCli(['load', '--from', out, '--to', `${db}?schema=clerk`, '--log-format', 'json']);
+    expect(again.stdout).toContain('Load finished: 0 run(s) applied, 5 already in the database.');
+  }, 90_000);
 
   it('a database that cannot be reached: the run fails naming it, the password never shown, the state untouched', async () => {
     const em = await emulator({ users: 10, seed: 93 });
