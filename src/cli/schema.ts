@@ -7,11 +7,13 @@ import { ALL_TABLES, DELETIONS, resourceTableOf, USER_TABLES, type ResourceChoic
 import { EXPORT_SETTINGS } from '../settings/declarations.js';
 import { addSettingOptions, resolveSettings } from './options.js';
 import { expandResources } from '../pipeline/export.js';
+import { currentViews, VIEW_KINDS, type ViewKind } from '../transform/current-views.js';
 import { schemaJson, schemaMarkdown, schemaSql } from '../transform/schema-render.js';
 
 interface SchemaFlags {
   format: 'md' | 'json' | 'sql';
   dialect?: SqlDialect;
+  views?: ViewKind;
   to: string;
 }
 
@@ -23,8 +25,9 @@ export function schemaCommand(): Command {
     )
     .addOption(new Option('--format <format>', 'output format (--dialect implies sql)').choices(['md', 'json', 'sql']).default('md'))
     .addOption(new Option('--dialect <dialect>', 'print CREATE EXTERNAL TABLE / VIEW statements for this engine').choices(SQL_DIALECTS))
+    .addOption(new Option('--views <kind>', 'with --dialect: also print views after the tables; current: <table>_current, the newest version of each id without the deleted ones').choices(VIEW_KINDS))
     .option('--to <dir | s3://bucket/prefix>', 'with --dialect: where the export was written (same as export --to; BigQuery: gs://). A local folder gets DDL only for the tables that have Parquet files', './clerk-export')
-    .addHelpText('after', '\nExamples:\n  clerk-etl schema --dialect duckdb --to ./clerk-export\n  clerk-etl schema --dialect athena --to s3://my-bucket/clerk --resources all');
+    .addHelpText('after', '\nExamples:\n  clerk-etl schema --dialect duckdb --to ./clerk-export\n  clerk-etl schema --dialect duckdb --to ./clerk-export --views current\n  clerk-etl schema --dialect athena --to s3://my-bucket/clerk --resources all');
   // An s3:// or gs:// location cannot be listed: --resources says which tables the export has.
   return addSettingOptions(command, { resources: EXPORT_SETTINGS.resources }, ['Source:'])
     .action((flags: SchemaFlags, cmd: Command) => {
@@ -32,11 +35,14 @@ export function schemaCommand(): Command {
       if (flags.dialect && cmd.getOptionValueSource('format') !== 'default' && flags.format !== 'sql') {
         cmd.error(`error: --dialect prints SQL; it cannot be combined with --format ${flags.format}`, { exitCode: 2, code: 'clerk-etl.usage' });
       }
+      if (flags.views && !flags.dialect) {
+        cmd.error(`error: --views ${flags.views} prints views over the --dialect DDL; it needs --dialect`, { exitCode: 2, code: 'clerk-etl.usage' });
+      }
       // A location the dialect cannot read is named before the files are looked for.
       const problem = flags.dialect && ddlLocationProblem(flags.dialect, flags.to);
       if (problem) throw new EtlError('USAGE', problem);
       const text = flags.dialect
-        ? schemaDdl(flags.dialect, flags.to, tablesWithFiles(flags.to, resolved.resources))
+        ? ddlWithViews(flags.dialect, flags.to, tablesWithFiles(flags.to, resolved.resources), flags.views)
         : flags.format === 'json'
           ? schemaJson()
           : flags.format === 'sql'
@@ -44,6 +50,12 @@ export function schemaCommand(): Command {
             : schemaMarkdown();
       process.stdout.write(text.endsWith('\n') ? text : text + '\n');
     });
+}
+
+/** The DDL, then (with --views current) the views over the tables it has. */
+function ddlWithViews(dialect: SqlDialect, to: string, options: DdlOptions, views: ViewKind | undefined): string {
+  const ddl = schemaDdl(dialect, to, options);
+  return views === 'current' ? `${ddl}\n${currentViews(dialect, options.tables)}` : ddl;
 }
 
 /** The tables of an export of these resources (`--resources`), for a location that cannot be listed. */

@@ -26,9 +26,23 @@ export const DDL_TYPES: Record<Exclude<SqlDialect, 'duckdb'>, Record<ColumnType,
   snowflake: { string: 'VARCHAR', boolean: 'BOOLEAN', int64: 'NUMBER(38,0)', timestamp: 'TIMESTAMP_TZ', json: 'VARCHAR' },
 };
 
-const str = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+export const str = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 const bq = (name: string): string => '`' + name + '`';
 const dq = (name: string): string => `"${name}"`;
+
+/**
+ * How a query names a table (or view) of this DDL and quotes a column, per dialect: the one place
+ * the external tables' names are spelled, used by the DDL below and by the views over it. Athena
+ * escapes with backticks in DDL but with double quotes in SELECT statements and views
+ * (https://docs.aws.amazon.com/athena/latest/ug/reserved-words.html), so its queries use `"…"`.
+ */
+export const QUERY_NAMES: Record<SqlDialect, { relation: (name: string) => string; column: (name: string) => string }> = {
+  athena: { relation: dq, column: dq },
+  trino: { relation: (n) => `${DDL_NAMES.trinoCatalog}.${DDL_NAMES.schema}.${dq(n)}`, column: dq },
+  duckdb: { relation: dq, column: dq },
+  bigquery: { relation: (n) => bq(`${DDL_NAMES.schema}.${n}`), column: bq },
+  snowflake: { relation: (n) => n, column: (n) => n },
+};
 const cols = (t: TableSchema, line: (name: string, type: ColumnType) => string): string[] => t.columns.map((c) => '  ' + line(c.name, c.type));
 
 /** One statement per table; `dir` is `<location>/<table>` without a trailing slash. */
@@ -57,7 +71,7 @@ const TEMPLATES: Record<SqlDialect, (t: TableSchema, dir: string) => string> = {
   // external_location / partitioned_by table properties; system.sync_partition_metadata procedure.
   trino: (t, dir) =>
     [
-      `CREATE TABLE IF NOT EXISTS ${DDL_NAMES.trinoCatalog}.${DDL_NAMES.schema}.${dq(t.name)} (`,
+      `CREATE TABLE IF NOT EXISTS ${QUERY_NAMES.trino.relation(t.name)} (`,
       [...cols(t, (n, type) => `${dq(n)} ${DDL_TYPES.trino[type]}`), `  ${dq('dt')} varchar`].join(',\n'),
       `)`,
       `WITH (`,
@@ -70,13 +84,13 @@ const TEMPLATES: Record<SqlDialect, (t: TableSchema, dir: string) => string> = {
   // https://duckdb.org/docs/stable/data/partitioning/hive_partitioning: hive_partitioning / hive_types.
   // The glob names *.parquet, so it holds even for a folder that has other files.
   duckdb: (t, dir) =>
-    `CREATE OR REPLACE VIEW ${dq(t.name)} AS SELECT * FROM read_parquet(${str(dir + '/*/*.parquet')}, hive_partitioning = true, hive_types = {'dt': DATE});`,
+    `CREATE OR REPLACE VIEW ${QUERY_NAMES.duckdb.relation(t.name)} AS SELECT * FROM read_parquet(${str(dir + '/*/*.parquet')}, hive_partitioning = true, hive_types = {'dt': DATE});`,
   // https://cloud.google.com/bigquery/docs/reference/standard-sql/data-definition-language#create_external_table_statement
   // and https://cloud.google.com/bigquery/docs/hive-partitioned-queries: one `*` per URI, and it matches
   // across `/`, so `<table>/*.parquet` takes every dt= folder and no CSV; the prefix ends right before `dt=`.
   bigquery: (t, dir) =>
     [
-      `CREATE EXTERNAL TABLE IF NOT EXISTS ${bq(`${DDL_NAMES.schema}.${t.name}`)} (`,
+      `CREATE EXTERNAL TABLE IF NOT EXISTS ${QUERY_NAMES.bigquery.relation(t.name)} (`,
       cols(t, (n, type) => `${bq(n)} ${DDL_TYPES.bigquery[type]}`).join(',\n'),
       `)`,
       `WITH PARTITION COLUMNS (${bq('dt')} DATE)`,
@@ -93,7 +107,7 @@ const TEMPLATES: Record<SqlDialect, (t: TableSchema, dir: string) => string> = {
   // instant instead of a bare number; the cast to TIMESTAMP_TZ keeps the instant.
   snowflake: (t) =>
     [
-      `CREATE EXTERNAL TABLE IF NOT EXISTS ${t.name} (`,
+      `CREATE EXTERNAL TABLE IF NOT EXISTS ${QUERY_NAMES.snowflake.relation(t.name)} (`,
       [
         `  dt DATE AS TO_DATE(SPLIT_PART(SPLIT_PART(METADATA$FILENAME, 'dt=', 2), '/', 1))`,
         ...cols(t, (n, type) => `${n} ${DDL_TYPES.snowflake[type]} AS (VALUE:${dq(n)}::${DDL_TYPES.snowflake[type]})`),
