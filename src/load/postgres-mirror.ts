@@ -17,6 +17,9 @@ export interface RunToApply {
     mode: 'full' | 'incremental';
     resources?: string[];
     csv_formula_escape?: boolean;
+    /** Fields the schema does not know, as the run's manifest lists them (`birthday`, `email_addresses[].x`, `organizations: x`). */
+    drift?: Array<{ field: string }>;
+    schema_contract?: string;
     window?: unknown;
     counts: unknown;
     files: Array<{ table: string; format: string; path: string }>;
@@ -32,6 +35,8 @@ export interface ApplyResult {
   upserted: Record<string, number>;
   /** Records marked or removed as deleted, per table. */
   deleted: Record<string, number>;
+  /** Columns added for fields Clerk added (`table.column`). */
+  added_columns: string[];
 }
 
 /** Postgres column types of the schema's logical types (docs/postgres.md). */
@@ -98,7 +103,7 @@ export class PostgresMirror {
    */
   async apply(run: RunToApply, onDelete: OnDelete, signal?: AbortSignal): Promise<ApplyResult> {
     const m = run.manifest;
-    const result: ApplyResult = { status: 'applied', upserted: {}, deleted: {} };
+    const result: ApplyResult = { status: 'applied', upserted: {}, deleted: {}, added_columns: [] };
     return this.withClient(async (c) => {
       const s = q(this.schema);
       await c.query('BEGIN');
@@ -136,6 +141,7 @@ export class PostgresMirror {
           result.upserted[t.name] = await this.upsert(c, t, m.run_id, unescape);
           result.deleted[t.name] = await this.deleteRecords(c, t, m.mode === 'full', onDelete);
         }
+        result.added_columns = await this.addDriftColumns(c, m);
         await c.query(`INSERT INTO ${s}.clerk_etl_runs (run_id, mode, run_window, counts, manifest, applied_at) VALUES ($1, $2, $3, $4, $5, now())`, [
           m.run_id,
           m.mode,
@@ -151,6 +157,34 @@ export class PostgresMirror {
         throw err instanceof EtlError ? err : new EtlError('SINK_WRITE', `PostgreSQL: applying run ${m.run_id} failed and was rolled back: ${(err as Error).message}`, { cause: err });
       }
     });
+  }
+
+  /**
+   * A field Clerk added (schema drift, kept in `_extra`) becomes a `jsonb` column of its table,
+   * filled for the rows this run wrote; never dropped. Under `--schema-contract freeze` the run is
+   * refused instead, naming the fields, and nothing of it is applied.
+   */
+  private async addDriftColumns(c: pg.Client, m: RunToApply['manifest']): Promise<string[]> {
+    const fields = (m.drift ?? []).map((d) => d.field);
+    if (!fields.length) return [];
+    if (m.schema_contract === 'freeze') {
+      throw new EtlError('INPUT_INVALID', `Run ${m.run_id} has fields the schema does not know (${fields.join(', ')}) and --schema-contract is freeze: the database was left as it was. Re-run with --schema-contract evolve to add them as columns.`);
+    }
+    const added: string[] = [];
+    for (const field of fields) {
+      const target = driftTarget(field);
+      if (!target) continue;
+      const table = ALL_TABLES.find((t) => t.name === target.table)!;
+      const column = target.key.toLowerCase().replace(/[^a-z0-9_]+/g, '_');
+      // A name the schema already uses (a nested field flattened to the same name) stays in _extra only.
+      if (table.columns.some((col) => col.name === column) || column === '_deleted_at') continue;
+      const t = `${q(this.schema)}.${q(table.name)}`;
+      await c.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${q(column)} jsonb`);
+      await c.query(`UPDATE ${t} SET ${q(column)} = _extra -> $1 WHERE _run_id = $2 AND _extra ? $1`, [target.key, m.run_id]);
+      added.push(`${table.name}.${column}`);
+    }
+    if (added.length) this.log.info('columns added for fields Clerk added', { columns: added.join(', ') });
+    return added;
   }
 
   private async withClient<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -230,6 +264,18 @@ export class PostgresMirror {
     if (onDelete === 'delete') return (await c.query(`DELETE FROM ${s}.${q(t.name)} r USING ${q(gone)} g WHERE r.id = g.id`)).rowCount ?? 0;
     return (await c.query(`UPDATE ${s}.${q(t.name)} r SET _deleted_at = g.at FROM ${q(gone)} g WHERE r.id = g.id AND r._deleted_at IS NULL`)).rowCount ?? 0;
   }
+}
+
+/** The table and `_extra` key of a drift field: `birthday` → users; `email_addresses[].x` → its child table; `organizations: x` → that table. */
+function driftTarget(field: string): { table: string; key: string } | undefined {
+  const resource = /^([a-z_]+): (.+)$/.exec(field);
+  if (resource) return RESOURCE_TABLES.some((t) => t.name === resource[1]) ? { table: resource[1]!, key: resource[2]! } : undefined;
+  const child = /^([a-z_]+)\[\]\.(.+)$/.exec(field);
+  if (child) {
+    const t = CHILD_TABLES.find((x) => x.sourceArray === child[1]);
+    return t ? { table: t.name, key: child[2]! } : undefined;
+  }
+  return { table: 'users', key: field };
 }
 
 function staging(name: string): string {

@@ -148,6 +148,25 @@ describe('export --to postgres://', () => {
     expect(again.stdout).toContain('Load finished: 0 run(s) applied, 5 already in the database.');
   }, 90_000);
 
+  it('a field Clerk adds becomes a jsonb column holding its values (evolve); under freeze the run is refused naming it and the database is left as it was', async () => {
+    const em = await emulator({ users: 30, seed: 95 });
+    const db = await pgServer.newDatabase('drift');
+    const to = `${db}?schema=clerk`;
+    await exportRun(settings(em, to, 'drift'), silentLogger, new AbortController().signal);
+    const users = em.store.all();
+    for (const [i, u] of users.slice(0, 4).entries()) em.store.replace({ ...u, birthday: `199${i}-01-0${i + 1}`, updated_at: u.updated_at + 1 } as typeof u);
+    const frozen = await executeExport(settings(em, to, 'drift', { schemaContract: 'freeze' }), silentLogger, new AbortController().signal).catch((e: Error) => e);
+    expect(frozen).toBeInstanceOf(Error);
+    expect((frozen as Error).message).toMatch(/fields the schema does not know \(birthday\) and --schema-contract is freeze/);
+    expect(await pgServer.query(db, "SELECT 1 FROM information_schema.columns WHERE table_schema = 'clerk' AND table_name = 'users' AND column_name = 'birthday'")).toEqual([]);
+    expect(await pgServer.query(db, 'SELECT count(*)::int AS n FROM clerk.clerk_etl_runs')).toEqual([{ n: 1 }]);
+
+    const evolved = published(await executeExport(settings(em, to, 'drift'), silentLogger, new AbortController().signal));
+    expect(evolved.postgres?.added_columns).toEqual(['users.birthday']);
+    const rows = await pgServer.query<{ id: string; birthday: unknown }>(db, 'SELECT id, birthday FROM clerk.users WHERE birthday IS NOT NULL ORDER BY id');
+    expect(rows).toEqual(users.slice(0, 4).map((u, i) => ({ id: u.id, birthday: `199${i}-01-0${i + 1}` })).sort((a, b) => (a.id < b.id ? -1 : 1)));
+  }, 60_000);
+
   it('a database that cannot be reached: the run fails naming it, the password never shown, the state untouched', async () => {
     const em = await emulator({ users: 10, seed: 93 });
     const s = settings(em, 'postgres://etl:Sup3rSecretPw9@127.0.0.1:1/nowhere', 'unreachable');
