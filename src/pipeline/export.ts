@@ -23,7 +23,8 @@ import { autoWorkers } from './parallel/transform-pool.js';
 import { IdSet } from '../model/id-set.js';
 import { idOf } from '../transform/id-gate.js';
 import { stat } from 'node:fs/promises';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { processAlive } from '../state/lock.js';
 import os from 'node:os';
 import path from 'node:path';
 import { isPostgresUrl, PostgresMirror, type ApplyResult, type OnDelete } from '../load/postgres-mirror.js';
@@ -206,7 +207,7 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
     if (stateStore) for (const r of wanted.others) if (before?.resources?.[r]) previousResources.set(r, await stateStore.readPairs(before.resources[r].file));
     // A PostgreSQL mirror: the run is written as CSV to a private local folder, then applied in one transaction (docs/postgres.md).
     const mirror = isPostgresUrl(settings.to) ? new PostgresMirror(settings.to, log) : undefined;
-    const staged = mirror ? mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-pg-')) : undefined;
+    const staged = mirror ? stagingFolderForPostgres() : undefined;
     const formats: FormatName[] = mirror ? ['csv'] : settings.formats;
     const destination = await openDestination(staged ?? settings.to, runId, { s3: settings.s3, orphanGraceMs: settings.orphanGraceMs, log });
     const progress = new Progress(log, settings.progress && Boolean(process.stderr.isTTY));
@@ -287,6 +288,18 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
   } finally {
     if (locked) await stateStore!.releaseLock().catch((err: unknown) => log.warn('could not release the lock', { error: (err as Error).message }));
   }
+}
+
+/**
+ * A private (0700) folder for a run bound for PostgreSQL: `<tmp>/clerk-etl-pg-<pid>-…`. A run killed
+ * with SIGKILL cannot remove its own: the ones whose process is gone are removed here first.
+ */
+function stagingFolderForPostgres(): string {
+  for (const name of readdirSync(os.tmpdir())) {
+    const m = /^clerk-etl-pg-(\d+)-/.exec(name);
+    if (m && !processAlive(Number(m[1]))) rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  }
+  return mkdtempSync(path.join(os.tmpdir(), `clerk-etl-pg-${process.pid}-`));
 }
 
 /** Every id that exists now (created before the snapshot): the deletion check of an incremental run. */

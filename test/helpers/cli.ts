@@ -17,6 +17,8 @@ export interface CliChild {
   stdout(): string;
   stderr(): string;
   kill(signal: NodeJS.Signals): void;
+  /** The process id. */
+  pid: number | undefined;
 }
 
 /** Start `clerk-etl <args>` as a user would, collecting what it prints. */
@@ -26,7 +28,7 @@ export function startCli(args: string[], options: CliOptions = {}): CliChild {
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return { code: new Promise((r) => child.on('close', (c) => r(c))), stdout: () => stdout, stderr: () => stderr, kill: (s) => child.kill(s) };
+  return { code: new Promise((r) => child.on('close', (c) => r(c))), stdout: () => stdout, stderr: () => stderr, kill: (s) => child.kill(s), pid: child.pid };
 }
 
 /** Run `clerk-etl <args>` to the end, but never longer than `limitMs`: a hang is killed and shows as code null. */

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,8 @@ import { PostgresMirror } from '../../src/load/postgres-mirror.js';
 import { emulatorPerTest } from '../helpers/emulators.js';
 import { exportRun, published } from '../helpers/export-run.js';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { generateUsers } from '../../src/emulator/generate.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-pgtest-'));
 let pgServer: RunningPostgres;
@@ -166,6 +167,34 @@ describe('export --to postgres://', () => {
     const rows = await pgServer.query<{ id: string; birthday: unknown }>(db, 'SELECT id, birthday FROM clerk.users WHERE birthday IS NOT NULL ORDER BY id');
     expect(rows).toEqual(users.slice(0, 4).map((u, i) => ({ id: u.id, birthday: `199${i}-01-0${i + 1}` })).sort((a, b) => (a.id < b.id ? -1 : 1)));
   }, 60_000);
+
+  it('kill -9 while a 50,000-user run is being applied: the database is unchanged; the re-run applies it once', async () => {
+    const file = path.join(dir, 'users-50k.ndjson');
+    writeFileSync(file, generateUsers(50_000, { seed: 96 }).map((u) => JSON.stringify(u)).join('\n') + '\n');
+    const db = await pgServer.newDatabase('killed');
+    const to = `${db}?schema=clerk`;
+    const args = ['export', '--from', file, '--to', to, '--log-format', 'json', '--no-progress'];
+    const first = startCli(args);
+    // Killed once the run's rows are streaming into the database (a COPY of this tool is running).
+    for (let copying = false; !copying; ) {
+      await new Promise((r) => setTimeout(r, 20));
+      const busy = await pgServer.query(db, "SELECT 1 FROM pg_stat_activity WHERE application_name = 'clerk-etl' AND query LIKE 'COPY %'");
+      copying = busy.length > 0;
+      if (!copying && (await Promise.race([first.code.then(() => true), new Promise((r) => setTimeout(() => r(false), 0))]))) throw new Error(`the run ended before it was killed: ${first.stderr()}`);
+    }
+    first.kill('SIGKILL');
+    await first.code;
+    // The transaction never committed: no run recorded, no user (the tables may exist: created in the same transaction, rolled back too).
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await pgServer.query(db, "SELECT to_regclass('clerk.clerk_etl_runs') AS t")).toEqual([{ t: null }]);
+    const left = () => readdirSync(os.tmpdir()).filter((n) => n.startsWith(`clerk-etl-pg-${first.pid}-`));
+    expect(left()).toHaveLength(1); // the killed run's staged CSV: it could not remove it
+    const second = await runCli(args, { limitMs: 120_000 });
+    expect(left()).toEqual([]); // the next run did
+    expect(second.code, second.stderr).toBe(0);
+    expect(await pgServer.query(db, 'SELECT count(*)::int AS n, count(DISTINCT _run_id)::int AS runs FROM clerk.users')).toEqual([{ n: 50_000, runs: 1 }]);
+    expect(await pgServer.query(db, 'SELECT count(*)::int AS n FROM clerk.clerk_etl_runs')).toEqual([{ n: 1 }]);
+  }, 180_000);
 
   it('a database that cannot be reached: the run fails naming it, the password never shown, the state untouched', async () => {
     const em = await emulator({ users: 10, seed: 93 });
