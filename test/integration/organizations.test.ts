@@ -10,6 +10,7 @@ import { executeExport, type ExportSettings } from '../../src/pipeline/export.js
 import { emulatorPerTest } from '../helpers/emulators.js';
 import { exportRun, published } from '../helpers/export-run.js';
 import { readTable } from '../helpers/read-back.js';
+import { api } from '../helpers/emulator-api.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-orgs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,12 +46,6 @@ function held(em: RunningEmulator, resource: ResourceName): Array<{ id: string; 
   return lists[resource]();
 }
 
-async function api(em: RunningEmulator, method: string, p: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(em.url + p, { method, headers: { Authorization: `Bearer ${em.secretKey}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 describe('export --resources all', () => {
   it('writes every organization, membership, invitation, domain and waitlist entry exactly once, through 5xx, resets and 429s, in every format', async () => {

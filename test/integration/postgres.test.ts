@@ -11,6 +11,7 @@ import { exportRun, published } from '../helpers/export-run.js';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { generateUsers } from '../../src/emulator/generate.js';
+import { api } from '../helpers/emulator-api.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-pgtest-'));
 let pgServer: RunningPostgres;
@@ -38,12 +39,6 @@ function settings(em: RunningEmulator, to: string, name: string, extra: Partial<
   };
 }
 
-async function api(em: RunningEmulator, method: string, p: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(em.url + p, { method, headers: { Authorization: `Bearer ${em.secretKey}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** The mirror's live users, emails and organizations, next to the emulator's. */
 async function compare(db: string, em: RunningEmulator): Promise<void> {

@@ -10,6 +10,7 @@ import { createLogger, silentLogger } from '../../src/log.js';
 import { emulatorPerTest } from '../helpers/emulators.js';
 import { readNdjson, readTable } from '../helpers/read-back.js';
 import { published } from '../helpers/export-run.js';
+import { api } from '../helpers/emulator-api.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-sched-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,16 +32,6 @@ function settings(em: RunningEmulator, name: string, extra: Partial<ExportSettin
   };
 }
 
-async function api(em: RunningEmulator, method: string, p: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(em.url + p, {
-    method,
-    headers: { Authorization: `Bearer ${em.secretKey}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** Update 10 users, delete 5, create 7: the changes of the issue's scenario. Returns the ids. */
 async function changeData(em: RunningEmulator, seed: number): Promise<{ updated: string[]; deleted: string[]; created: string[] }> {

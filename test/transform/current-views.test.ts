@@ -13,6 +13,7 @@ import { currentViews } from '../../src/transform/current-views.js';
 import { schemaDdl, SQL_DIALECTS, type SqlDialect } from '../../src/transform/ddl.js';
 import { emulatorPerTest } from '../helpers/emulators.js';
 import { published } from '../helpers/export-run.js';
+import { api } from '../helpers/emulator-api.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-current-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -154,12 +155,6 @@ function settings(em: RunningEmulator, name: string, extra: Partial<ExportSettin
   };
 }
 
-async function api(em: RunningEmulator, method: string, p: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(em.url + p, { method, headers: { Authorization: `Bearer ${em.secretKey}`, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 /** Runs `schema --dialect duckdb --views current` on the export folder, then `query` over the views. */
 async function queryViews(to: string, query: string): Promise<Array<Record<string, unknown>>> {
