@@ -12,12 +12,12 @@ export function loadCommand(): Command {
   command.optionsGroup('General:').helpOption('-h, --help', 'show this help');
   addSettingOptions(command, LOAD_SETTINGS, ['General:', 'Source:', 'Destination:']);
   return command.action(async (_flags: unknown, cmd: Command) => {
-    const { from, to, onDelete, logFormat, logLevel } = resolveSettings(LOAD_SETTINGS, cmd, undefined);
+    const { from, to, onDelete, logFormat, logLevel, s3Endpoint, s3Region, s3PathStyle, s3Checksums } = resolveSettings(LOAD_SETTINGS, cmd, undefined);
     if (!from || !to) throw new EtlError('USAGE', 'load needs --from <export folder> and --to <postgres://…>.');
     const log = loggerFromFlags({ logFormat, logLevel });
     const signals = abortOnSignals(log, { stopping: 'the run being applied is rolled back', outcome: 'the load stopped' });
     try {
-      const out = await executeLoad({ from, to, onDelete }, log, signals.signal);
+      const out = await executeLoad({ from, to, onDelete, s3: { endpoint: s3Endpoint, region: s3Region, forcePathStyle: s3PathStyle, checksums: s3Checksums } }, log, signals.signal);
       process.stdout.write(`Load finished: ${out.applied.length} run(s) applied${out.applied.length ? ` (${out.applied.map((a) => a.run_id).join(', ')})` : ''}, ${out.skipped.length} already in the database.\n`);
     } finally {
       signals.dispose();

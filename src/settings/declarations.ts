@@ -193,14 +193,18 @@ export const IMPORT_SETTINGS = {
 /** `clerk-etl load`: flags only (no config file section); `--on-delete` and the log options are the export's own declarations. */
 export const LOAD_SETTINGS = {
   from: define({
-    flag: '--from <export folder>', help: 'an export written with --format csv: its runs are applied in manifest order', group: 'Source:', kind: text(),
-    readme: { table: 'load', doc: 'a local export folder written with `--format csv` (next to any other format): every published run, in manifest (run id) order' },
+    flag: '--from <export folder | s3://…>', help: 'an export written with --format csv: its runs are applied in manifest order', group: 'Source:', kind: text(),
+    readme: { table: 'load', doc: 'an export written with `--format csv` (next to any other format), a local folder or `s3://bucket/prefix` (with the `--s3-*` options of [S3](#s3)): every published run, in manifest (run id) order' },
   }),
   to: define({
     flag: '--to <postgres://…>', help: 'the PostgreSQL mirror (postgres://user@host:port/db?schema=clerk)', group: 'Destination:', kind: text(),
     readme: { table: 'load', doc: 'the PostgreSQL mirror, as for `export --to`; runs it already has (`clerk_etl_runs`) are skipped' },
   }),
   onDelete: EXPORT_SETTINGS.onDelete,
+  s3Endpoint: EXPORT_SETTINGS.s3Endpoint,
+  s3Region: EXPORT_SETTINGS.s3Region,
+  s3PathStyle: EXPORT_SETTINGS.s3PathStyle,
+  s3Checksums: EXPORT_SETTINGS.s3Checksums,
   logFormat: EXPORT_SETTINGS.logFormat,
   logLevel: EXPORT_SETTINGS.logLevel,
 };

@@ -10,6 +10,8 @@ import { emulatorPerTest } from '../helpers/emulators.js';
 import { exportRun, published } from '../helpers/export-run.js';
 import { startPostgres, type RunningPostgres } from '../helpers/postgres.js';
 import { runCli, startCli } from '../helpers/cli.js';
+import { startS3Server } from '../helpers/s3-server.js';
+import { executeLoad } from '../../src/pipeline/load.js';
 import { generateUsers } from '../../src/emulator/generate.js';
 import { api } from '../helpers/emulator-api.js';
 
@@ -142,6 +144,27 @@ describe('export --to postgres://', () => {
     expect(formulas).toEqual(em.store.all().map((u) => u.first_name).filter((n): n is string => typeof n === 'string' && /^[=+@-]/.test(n)).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)));
     const again = await runCli(['load', '--from', out, '--to', `${db}?schema=clerk`, '--log-format', 'json']);
     expect(again.stdout).toContain('Load finished: 0 run(s) applied, 5 already in the database.');
+  }, 90_000);
+
+  it('load --from s3://bucket/prefix downloads each run and applies it: the same mirror as from a folder', async () => {
+    const s3 = await startS3Server();
+    try {
+      await s3.createBucket('warehouse');
+      const em = await emulator({ users: 60, organizations: 5, seed: 97 });
+      const s = settings(em, 's3://warehouse/clerk', 'load-s3', { formats: ['csv'], resources: ['all'], s3: s3.options, mode: 'incremental', detectDeletions: true });
+      await exportRun(s, silentLogger, new AbortController().signal);
+      await api(em, 'PATCH', `/v1/users/${em.store.all()[2]!.id}`, { first_name: 'From S3' });
+      await api(em, 'DELETE', `/v1/users/${em.store.all()[7]!.id}`);
+      await new Promise((r) => setTimeout(r, 5));
+      await exportRun(s, silentLogger, new AbortController().signal);
+      const db = await pgServer.newDatabase('loaded_s3');
+      const out = await executeLoad({ from: 's3://warehouse/clerk', to: `${db}?schema=clerk`, s3: s3.options }, silentLogger, new AbortController().signal);
+      expect(out.applied).toHaveLength(2);
+      await compare(db, em);
+      expect(readdirSync(os.tmpdir()).filter((n) => n.startsWith(`clerk-etl-load-${process.pid}-`))).toEqual([]);
+    } finally {
+      await s3.stop();
+    }
   }, 90_000);
 
   it('a field Clerk adds becomes a jsonb column holding its values (evolve); under freeze the run is refused naming it and the database is left as it was', async () => {
