@@ -121,10 +121,10 @@ export class PostgresMirror {
         const tables = [...(readUsers ? [USERS, ...CHILD_TABLES] : []), ...RESOURCE_TABLES.filter((t) => (m.resources ?? []).includes(t.name))];
         for (const t of tables) {
           signal?.throwIfAborted();
-          await this.stage(c, t, run, t.name);
+          await this.stage(c, t, run, t.name, !unescape);
         }
         const deletionTables = [...(readUsers ? [ALL_TABLES.find((t) => t.name === 'user_deletions')!] : []), ...(tables.some((t) => t.name !== 'users' && !t.sourceArray) ? [ALL_TABLES.find((t) => t.name === 'deletions')!] : [])];
-        for (const t of deletionTables) await this.stage(c, t, run, t.name);
+        for (const t of deletionTables) await this.stage(c, t, run, t.name, !unescape);
 
         if (readUsers) {
           result.upserted.users = await this.upsert(c, USERS, m.run_id, unescape);
@@ -220,8 +220,13 @@ export class PostgresMirror {
   }
 
   /** A temporary all-text table of the run's CSV files of one table, loaded with COPY (streamed). */
-  private async stage(c: pg.Client, t: TableSchema, run: RunToApply, name: string): Promise<void> {
-    await c.query(`CREATE TEMP TABLE ${staging(name)} (${t.columns.map((col) => `${q(col.name)} text`).join(', ')}) ON COMMIT DROP`);
+  /**
+   * `typed`: the CSV has no formula escaping (what the export writes for the mirror), so COPY parses
+   * the values into their types at once; an older export's escaped CSV is staged as text and
+   * unescaped while cast (casts()). Typed staging: 12.1 → 11.8 s for 100k users, 1.80× → 1.69× Parquet's time (bench/README.md).
+   */
+  private async stage(c: pg.Client, t: TableSchema, run: RunToApply, name: string, typed: boolean): Promise<void> {
+    await c.query(`CREATE TEMP TABLE ${staging(name)} (${t.columns.map((col) => `${q(col.name)} ${typed ? PG_TYPES[col.type] : 'text'}`).join(', ')}) ON COMMIT DROP`);
     const files = run.manifest.files.filter((f) => f.format === 'csv' && f.table === name);
     for (const f of files) {
       const file = run.pathOf(f.path);
