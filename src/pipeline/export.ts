@@ -137,6 +137,10 @@ export async function executeExport(settings: ExportSettings, log: Logger, signa
     throw new EtlError('USAGE', `--state (or export.state in the config file) cannot be used with --from ${settings.from}: the state holds the watermark and id list of the Clerk API reads, and a file export would move them. Run file exports without a state.`);
   }
   const wanted = expandResources(settings.resources);
+  // A mirror without its users table would take every user for deleted after a full run.
+  if (isPostgresUrl(settings.to) && wanted.users && policy?.tableDropped('users')) {
+    throw new EtlError('USAGE', `--drop-table users cannot be used with --to ${redactUrl(settings.to)}: the mirror keys everything on its users table. Drop the columns you must not keep instead (--pii-column users.<column>=drop).`);
+  }
   if (settings.from && wanted.others.length) {
     throw new EtlError('USAGE', `--resources ${wanted.others.join(',')}: these are read from the Clerk API; --from reads users from a file only.`);
   }

@@ -214,6 +214,13 @@ describe('export --to postgres://', () => {
     expect(await pgServer.query(db, 'SELECT count(*)::int AS n FROM clerk.clerk_etl_runs')).toEqual([{ n: 1 }]);
   }, 180_000);
 
+  it('--drop-table users with a mirror is refused before anything is read', async () => {
+    const em = await emulator({ users: 5, seed: 98 });
+    const err = await executeExport(settings(em, 'postgres://etl@127.0.0.1:1/x', 'drop-users', { pii: { dropTables: ['users'] } }), silentLogger, new AbortController().signal).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/--drop-table users cannot be used with --to postgres:/);
+    expect(em.stats.requests).toBe(0);
+  });
+
   it('a database that cannot be reached: the run fails naming it, the password never shown, the state untouched', async () => {
     const em = await emulator({ users: 10, seed: 93 });
     const s = settings(em, 'postgres://etl:Sup3rSecretPw9@127.0.0.1:1/nowhere', 'unreachable');
