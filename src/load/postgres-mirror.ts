@@ -121,8 +121,8 @@ export class PostgresMirror {
         const unescape = m.csv_formula_escape !== false;
         const tables = [...(readUsers ? [USERS, ...CHILD_TABLES] : []), ...RESOURCE_TABLES.filter((t) => (m.resources ?? []).includes(t.name))];
         // A first load (every table of the run empty, the mirror's own unescaped CSV): nothing to
-        // upsert over, replace or delete, so the files are COPYed straight into the tables. Half
-        // the work of staging and then inserting (bench/README.md).
+        // upsert over, replace or delete, so the files are COPYed straight into the tables instead
+        // of staged and inserted (100k users: 11.8 → 10.4 s, bench/README.md).
         if (!unescape && (await this.allEmpty(c, tables))) {
           for (const t of tables) {
             signal?.throwIfAborted();
