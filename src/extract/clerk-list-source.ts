@@ -63,7 +63,7 @@ export class ClerkListSource {
     const ids = new IdSet();
     let offset = 0;
     /** Ids of the previous page (a new page must hold one of them to prove nothing was skipped). */
-    let previous: string[] = [];
+    let previous: ReadonlySet<string> = new Set();
     let previousFull = false;
     let backoff = 0;
     for (;;) {
@@ -72,7 +72,7 @@ export class ClerkListSource {
       this.walk.pages++;
       if (this.walk.pages === 1) this.walk.total_count_at_start = page.totalCount;
       const pageIds = page.records.map((r) => (typeof r.id === 'string' ? r.id : undefined));
-      if (offset > 0 && previousFull && page.records.length > 0 && !pageIds.some((id) => id !== undefined && previous.includes(id))) {
+      if (offset > 0 && previousFull && page.records.length > 0 && !pageIds.some((id) => id !== undefined && previous.has(id))) {
         // More records were deleted during the walk than the overlap absorbs: step further back.
         backoff = backoff === 0 ? this.pageSize - this.overlap : backoff * 2;
         const back = Math.max(0, offset - backoff);
@@ -97,7 +97,7 @@ export class ClerkListSource {
       });
       if (batch.length) yield batch;
       if (page.records.length < this.pageSize) break;
-      previous = pageIds.filter((id): id is string => id !== undefined);
+      previous = new Set(pageIds.filter((id): id is string => id !== undefined));
       previousFull = true;
       offset += this.pageSize - this.overlap;
     }

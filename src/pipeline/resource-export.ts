@@ -8,6 +8,7 @@ import type { Row } from '../model/records.js';
 import { DELETIONS, resourceTableOf, type ResourceName } from '../model/schema.js';
 import type { CompiledPolicy } from '../transform/pii-policy.js';
 import { transformResourceBatch } from '../transform/resource-batch.js';
+import { stringifyExact } from '../transform/exact-json.js';
 import type { SchemaContract } from '../transform/batch.js';
 
 /** What one resource's part of a run did (manifest `counts.resources.<name>`). */
@@ -98,8 +99,11 @@ export async function exportResources(o: ResourceStageOptions): Promise<Resource
       counts.written += out.rows.length;
       counts.rejected += out.rejected.length;
       for (const [f, n] of out.drift) result.drift.set(`${resource}: ${f}`, (result.drift.get(`${resource}: ${f}`) ?? 0) + n);
-      for (const r of out.rejected.slice(0, 20)) log.warn('rejected record', { source: r.source, id: r.id, reason: r.reason });
-      const raw = formats.includes('raw') ? changed.map((r) => JSON.stringify(r.value)) : [];
+      // The first 20 of a resource are logged; all are in the rejects file.
+      const stillLogged = Math.max(0, 20 - (counts.rejected - out.rejected.length));
+      for (const r of out.rejected.slice(0, stillLogged)) log.warn('rejected record', { source: r.source, id: r.id, reason: r.reason });
+      // raw keeps numbers JSON.parse would change as their text (the exact parse of the page).
+      const raw = formats.includes('raw') ? changed.map((r) => (r.exact !== undefined ? (stringifyExact(r.exact) ?? JSON.stringify(r.value)) : JSON.stringify(r.value))) : [];
       // The PII policy once per row, as for users (the sink writes the same rows to every format).
       const rows = o.policy && out.rows.length ? o.policy.apply(table.name, out.rows) : out.rows;
       await sink.write(new Map([[table.name, rows]]), raw, out.rejected);

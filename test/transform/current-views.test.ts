@@ -2,8 +2,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ClerkUser } from '../../src/model/clerk-types.js';
 import type { RunningEmulator } from '../../src/emulator/server.js';
 import { silentLogger } from '../../src/log.js';
@@ -14,30 +13,13 @@ import { schemaDdl, SQL_DIALECTS, type SqlDialect } from '../../src/transform/dd
 import { emulatorPerTest } from '../helpers/emulators.js';
 import { published } from '../helpers/export-run.js';
 import { api } from '../helpers/emulator-api.js';
+import { ddlBlocks, schemaCli } from '../helpers/schema-cli.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-current-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const emulator = emulatorPerTest();
 
 /** The statement text of each table or view (from its `-- <name>:` comment to the next one). */
-function blocks(sql: string): Map<string, string> {
-  const parts = sql.split(/^(?=-- \w+: )/m).slice(1);
-  return new Map(parts.map((p) => [/^-- (\w+): /.exec(p)![1]!, p]));
-}
-
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(['node', 'clerk-etl', 'schema', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 const CHILDREN = TABLES.slice(1);
 const viewNames = (tables: ReadonlyArray<{ name: string }>): string[] =>
@@ -90,14 +72,14 @@ describe('--views current as text', () => {
   for (const dialect of SQL_DIALECTS) {
     it(`${dialect}: a view per table but the deletions, children after users_current, the key fragments`, () => {
       const sql = currentViews(dialect, ALL_TABLES);
-      expect([...blocks(sql).keys()]).toEqual(viewNames(ALL_TABLES));
+      expect([...ddlBlocks(sql).keys()]).toEqual(viewNames(ALL_TABLES));
       for (const fragment of EXPECTED[dialect]) expect(sql, fragment).toContain(fragment);
       if (dialect !== 'duckdb') {
         // Every column of the table (and dt) is listed, in order, for every view.
         const q = { athena: (n: string) => `"${n}"`, trino: (n: string) => `"${n}"`, bigquery: (n: string) => '`' + n + '`', snowflake: (n: string) => n }[dialect];
         for (const t of [...TABLES, ...RESOURCE_TABLES]) {
           const list = [...t.columns.map((c) => c.name), 'dt'];
-          const block = blocks(sql).get(`${t.name}_current`)!;
+          const block = ddlBlocks(sql).get(`${t.name}_current`)!;
           const expected = CHILDREN.includes(t) ? list.map((n) => `c.${q(n)}`).join(', ') : list.map(q).join(', ');
           expect(block, t.name).toContain(`SELECT ${expected} FROM`);
         }
@@ -108,30 +90,30 @@ describe('--views current as text', () => {
   it('only views over tables the DDL has: no users_current without users, children only with users_current, no deletion filter without a deletions table', () => {
     const orgsOnly = RESOURCE_TABLES.filter((t) => t.name === 'organizations');
     const sql = currentViews('duckdb', orgsOnly);
-    expect([...blocks(sql).keys()]).toEqual(['organizations_current']);
+    expect([...ddlBlocks(sql).keys()]).toEqual(['organizations_current']);
     expect(sql).not.toContain('"deletions"');
-    expect(blocks(sql).get('organizations_current')).not.toContain('deletions');
-    expect([...blocks(currentViews('trino', CHILDREN)).keys()]).toEqual([]);
+    expect(ddlBlocks(sql).get('organizations_current')).not.toContain('deletions');
+    expect([...ddlBlocks(currentViews('trino', CHILDREN)).keys()]).toEqual([]);
     expect(currentViews('trino', CHILDREN)).toBe('');
     const noDeletions = currentViews('athena', TABLES.slice(0, 2));
-    expect([...blocks(noDeletions).keys()]).toEqual(['users_current', 'user_email_addresses_current']);
+    expect([...ddlBlocks(noDeletions).keys()]).toEqual(['users_current', 'user_email_addresses_current']);
     expect(noDeletions).not.toContain('user_deletions');
   });
 
   it('the CLI: views after the DDL for the tables of --resources; --views without --dialect is a usage error', async () => {
-    const users = await cli('--dialect', 'athena', '--to', 's3://b/p', '--views', 'current');
+    const users = await schemaCli('--dialect', 'athena', '--to', 's3://b/p', '--views', 'current');
     expect(users).toEqual({ code: 0, out: schemaDdl('athena', 's3://b/p') + '\n' + currentViews('athena', USER_TABLES), err: '' });
-    expect([...blocks(users.out).keys()]).toEqual([...USER_TABLES.map((t) => t.name), ...viewNames(USER_TABLES)]);
-    const orgs = await cli('--dialect', 'snowflake', '--to', 's3://b/p', '--resources', 'organizations', '--views', 'current');
-    expect([...blocks(orgs.out).keys()]).toEqual(['organizations', 'deletions', 'organizations_current']);
-    expect((await cli('--dialect', 'bigquery', '--to', 'gs://b/p', '--resources', 'all', '--views', 'current')).out).toContain('CREATE OR REPLACE VIEW `clerk.waitlist_entries_current` AS');
+    expect([...ddlBlocks(users.out).keys()]).toEqual([...USER_TABLES.map((t) => t.name), ...viewNames(USER_TABLES)]);
+    const orgs = await schemaCli('--dialect', 'snowflake', '--to', 's3://b/p', '--resources', 'organizations', '--views', 'current');
+    expect([...ddlBlocks(orgs.out).keys()]).toEqual(['organizations', 'deletions', 'organizations_current']);
+    expect((await schemaCli('--dialect', 'bigquery', '--to', 'gs://b/p', '--resources', 'all', '--views', 'current')).out).toContain('CREATE OR REPLACE VIEW `clerk.waitlist_entries_current` AS');
     // Without --views: the DDL alone, as before.
-    expect((await cli('--dialect', 'athena', '--to', 's3://b/p')).out).not.toContain('_current');
-    const noDialect = await cli('--views', 'current');
+    expect((await schemaCli('--dialect', 'athena', '--to', 's3://b/p')).out).not.toContain('_current');
+    const noDialect = await schemaCli('--views', 'current');
     expect(noDialect.code).toBe(2);
     expect(noDialect.out).toBe('');
     expect(noDialect.err).toContain('--views current prints views over the --dialect DDL; it needs --dialect');
-    const bad = await cli('--dialect', 'duckdb', '--views', 'history');
+    const bad = await schemaCli('--dialect', 'duckdb', '--views', 'history');
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('history');
   });
@@ -158,7 +140,7 @@ function settings(em: RunningEmulator, name: string, extra: Partial<ExportSettin
 
 /** Runs `schema --dialect duckdb --views current` on the export folder, then `query` over the views. */
 async function queryViews(to: string, query: string): Promise<Array<Record<string, unknown>>> {
-  const { code, out } = await cli('--dialect', 'duckdb', '--to', to, '--views', 'current');
+  const { code, out } = await schemaCli('--dialect', 'duckdb', '--to', to, '--views', 'current');
   expect(code).toBe(0);
   const db = await DuckDBInstance.create(':memory:');
   const c = await db.connect();

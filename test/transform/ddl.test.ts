@@ -3,20 +3,16 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateUsers } from '../../src/emulator/generate.js';
 import { silentLogger } from '../../src/log.js';
 import type { ExportPublished } from '../../src/pipeline/export-run.js';
 import { SQL_DIALECTS, schemaDdl, type SqlDialect } from '../../src/transform/ddl.js';
 import { schemaSql } from '../../src/transform/schema-render.js';
 import { USER_TABLES as TABLES, type ColumnType, type TableSchema } from '../../src/model/schema.js';
+import { ddlBlocks, schemaCli } from '../helpers/schema-cli.js';
 
 /** The statement text of each table (from its `-- <table>:` comment to the next one). */
-function blocks(ddl: string): Map<string, string> {
-  const parts = ddl.split(/^(?=-- \w+: )/m).slice(1);
-  return new Map(parts.map((p) => [/^-- (\w+): /.exec(p)![1]!, p]));
-}
 
 // The expected column line per dialect, written from the spec (not from ddl.ts's own type maps).
 const T = (m: Record<ColumnType, string>) => m;
@@ -62,7 +58,7 @@ describe('schemaDdl: every dialect', () => {
       const scheme = dialect === 'bigquery' ? 'gs' : 's3'; // BigQuery external tables read Cloud Storage only
       for (const location of [`${scheme}://bucket/prefix`, `${scheme}://bucket/prefix/`, `${scheme}://bucket/prefix//`]) {
         const ddl = schemaDdl(dialect, location);
-        const byTable = blocks(ddl);
+        const byTable = ddlBlocks(ddl);
         expect([...byTable.keys()]).toEqual(TABLES.map((t) => t.name));
         for (const t of TABLES) {
           const block = byTable.get(t.name)!;
@@ -99,53 +95,40 @@ describe('schemaDdl: every dialect', () => {
 });
 
 describe('clerk-etl schema --dialect', () => {
-  async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-    try {
-      const code = await main(['node', 'clerk-etl', 'schema', ...args]);
-      return { code, out, err };
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-    }
-  }
 
   it('prints the dialect DDL for --to; --format sql alone keeps the generic DDL', async () => {
-    expect(await cli('--dialect', 'athena', '--to', 's3://b/p/')).toEqual({ code: 0, out: schemaDdl('athena', 's3://b/p/'), err: '' });
-    expect((await cli('--dialect', 'trino', '--format', 'sql', '--to', 's3://b/p')).out).toBe(schemaDdl('trino', 's3://b/p'));
-    expect((await cli('--format', 'sql')).out).toBe(schemaSql());
+    expect(await schemaCli('--dialect', 'athena', '--to', 's3://b/p/')).toEqual({ code: 0, out: schemaDdl('athena', 's3://b/p/'), err: '' });
+    expect((await schemaCli('--dialect', 'trino', '--format', 'sql', '--to', 's3://b/p')).out).toBe(schemaDdl('trino', 's3://b/p'));
+    expect((await schemaCli('--format', 'sql')).out).toBe(schemaSql());
   });
 
   it('--dialect with --format md|json, or an unknown dialect, is a usage error', async () => {
     for (const format of ['md', 'json']) {
-      const r = await cli('--dialect', 'duckdb', '--format', format);
+      const r = await schemaCli('--dialect', 'duckdb', '--format', format);
       expect(r.code).toBe(2);
       expect(r.out).toBe('');
       expect(r.err).toContain(`cannot be combined with --format ${format}`);
     }
-    const bad = await cli('--dialect', 'postgres');
+    const bad = await schemaCli('--dialect', 'postgres');
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('postgres');
   });
 
   it('BigQuery on an s3:// or local location is refused, saying BigQuery reads gs:// and what to do', async () => {
     for (const to of ['s3://b/p', './clerk-export']) {
-      const r = await cli('--dialect', 'bigquery', '--to', to);
+      const r = await schemaCli('--dialect', 'bigquery', '--to', to);
       expect(r.code, to).toBe(2);
       expect(r.out, to).toBe('');
       expect(r.err, to).toContain('BigQuery external tables read Google Cloud Storage only: --to must be gs://bucket/prefix');
       expect(r.err, to).toContain('gcloud storage rsync');
     }
-    expect((await cli('--dialect', 'bigquery', '--to', 'gs://b/p')).code).toBe(0);
+    expect((await schemaCli('--dialect', 'bigquery', '--to', 'gs://b/p')).code).toBe(0);
   });
 
   it('a local folder without Parquet files is a usage error naming it', async () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), 'clerk-etl-ddl-empty-'));
     try {
-      const r = await cli('--dialect', 'duckdb', '--to', empty);
+      const r = await schemaCli('--dialect', 'duckdb', '--to', empty);
       expect(r.code).toBe(2);
       expect(r.out).toBe('');
       expect(r.err).toContain(`No Parquet files under ${empty}/<table>/dt=…/`);
@@ -193,19 +176,9 @@ describe('the DuckDB DDL runs against a real export', () => {
       silentLogger,
       new AbortController().signal,
     );
-    let out = '';
-    let err = '';
-    const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-    let code: number;
-    try {
-      code = await main(['node', 'clerk-etl', 'schema', '--dialect', 'duckdb', '--to', to]);
-    } finally {
-      o.mockRestore();
-      e.mockRestore();
-    }
+    const { code, out, err } = await schemaCli('--dialect', 'duckdb', '--to', to);
     expect(code).toBe(0);
-    expect([...blocks(out).keys()]).toEqual(TABLES.filter((t) => t.name !== 'user_passkeys').map((t) => t.name));
+    expect([...ddlBlocks(out).keys()]).toEqual(TABLES.filter((t) => t.name !== 'user_passkeys').map((t) => t.name));
     expect(out).toContain(`-- Left out, no Parquet files under ${to}/<table>/: user_passkeys.`);
     expect(err).toContain('left out, no Parquet files under');
     const db2 = await DuckDBInstance.create(':memory:');
